@@ -1,0 +1,7 @@
+/**
+ * The Delivery for Backstage backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { deliveryPlugin as default } from './plugin';

@@ -1,0 +1,44 @@
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import request from 'supertest';
+import deliveryPlugin from '.';
+
+describe('delivery backend plugin', () => {
+  it('serves its health, with a database round trip, without a token', async () => {
+    const { server } = await startTestBackend({ features: [deliveryPlugin] });
+
+    const res = await request(server)
+      .get('/api/delivery/health')
+      .set('authorization', mockCredentials.none.header());
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      database: { client: 'better-sqlite3', latencyMs: expect.any(Number) },
+    });
+  });
+
+  it('refuses query parameters the contract does not define', async () => {
+    const { server } = await startTestBackend({ features: [deliveryPlugin] });
+
+    const res = await request(server).get('/api/delivery/health?verbose=1');
+
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      name: 'InputError',
+      message: expect.stringContaining('verbose'),
+    });
+  });
+
+  it('publishes its OpenAPI contract', async () => {
+    const { server } = await startTestBackend({ features: [deliveryPlugin] });
+
+    const res = await request(server).get('/api/delivery/openapi.json');
+
+    expect(res.status).toBe(200);
+    expect(res.body.info.title).toBe('delivery');
+    expect(Object.keys(res.body.paths)).toContain('/api/delivery/health');
+  });
+});

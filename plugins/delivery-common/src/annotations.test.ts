@@ -1,0 +1,80 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  DELIVERY_LADDER_ANNOTATION,
+  KUBERNETES_ID_ANNOTATION,
+  getDeliverySettings,
+  isDeliveryAvailable,
+} from './annotations';
+
+function entity(
+  kind: string,
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind,
+    metadata: { name: 'payments', annotations },
+    spec: {},
+  };
+}
+
+describe('isDeliveryAvailable', () => {
+  it('applies to components that name a ladder, even an empty one', () => {
+    expect(
+      isDeliveryAvailable(
+        entity('Component', { [DELIVERY_LADDER_ANNOTATION]: 'regulated' }),
+      ),
+    ).toBe(true);
+    expect(
+      isDeliveryAvailable(
+        entity('Component', { [DELIVERY_LADDER_ANNOTATION]: '' }),
+      ),
+    ).toBe(true);
+  });
+
+  it('applies to components mapped to Kubernetes workloads', () => {
+    expect(
+      isDeliveryAvailable(
+        entity('Component', { [KUBERNETES_ID_ANNOTATION]: 'payments' }),
+      ),
+    ).toBe(true);
+  });
+
+  it('does not apply to components without either annotation', () => {
+    expect(isDeliveryAvailable(entity('Component'))).toBe(false);
+    expect(
+      isDeliveryAvailable(
+        entity('Component', { [KUBERNETES_ID_ANNOTATION]: '  ' }),
+      ),
+    ).toBe(false);
+  });
+
+  it('does not apply to other kinds', () => {
+    expect(
+      isDeliveryAvailable(
+        entity('API', { [DELIVERY_LADDER_ANNOTATION]: 'default' }),
+      ),
+    ).toBe(false);
+  });
+});
+
+describe('getDeliverySettings', () => {
+  it('reads the ladder and Kubernetes id, trimmed', () => {
+    expect(
+      getDeliverySettings(
+        entity('Component', {
+          [DELIVERY_LADDER_ANNOTATION]: ' regulated ',
+          [KUBERNETES_ID_ANNOTATION]: 'payments-api',
+        }),
+      ),
+    ).toEqual({ ladder: 'regulated', kubernetesId: 'payments-api' });
+  });
+
+  it('leaves out blank values so the default ladder applies', () => {
+    expect(
+      getDeliverySettings(
+        entity('Component', { [DELIVERY_LADDER_ANNOTATION]: '' }),
+      ),
+    ).toEqual({ ladder: undefined, kubernetesId: undefined });
+  });
+});

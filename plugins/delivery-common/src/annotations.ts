@@ -1,0 +1,66 @@
+import { Entity } from '@backstage/catalog-model';
+import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
+
+/**
+ * Annotation that opts a component into delivery and, optionally, names the
+ * environment ladder it follows (one of `delivery.ladders.<name>` in the
+ * backend config). An empty value means the default ladder.
+ *
+ * @public
+ */
+export const DELIVERY_LADDER_ANNOTATION = 'delivery.backstage.io/ladder';
+
+/**
+ * The standard Backstage annotation that maps a component to its Kubernetes
+ * workloads (label `backstage.io/kubernetes-id`). Re-exported from
+ * `@backstage/plugin-kubernetes-common` so that callers need one import.
+ *
+ * @public
+ */
+export const KUBERNETES_ID_ANNOTATION = KUBERNETES_ANNOTATION;
+
+/**
+ * What a catalog entity says about its delivery.
+ *
+ * @public
+ */
+export interface DeliverySettings {
+  /** The ladder named by the entity, or undefined for the default ladder. */
+  ladder?: string;
+  /** The Kubernetes id of the entity's workloads, if annotated. */
+  kubernetesId?: string;
+}
+
+function annotation(entity: Entity, key: string): string | undefined {
+  const value = entity.metadata.annotations?.[key]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * Whether delivery applies to an entity: a Component that carries the delivery
+ * ladder annotation or the Kubernetes id annotation.
+ *
+ * @public
+ */
+export function isDeliveryAvailable(entity: Entity): boolean {
+  if (entity.kind.toLocaleLowerCase('en-US') !== 'component') {
+    return false;
+  }
+  const annotations = entity.metadata.annotations ?? {};
+  return (
+    DELIVERY_LADDER_ANNOTATION in annotations ||
+    Boolean(annotation(entity, KUBERNETES_ID_ANNOTATION))
+  );
+}
+
+/**
+ * Reads the delivery settings of an entity from its annotations.
+ *
+ * @public
+ */
+export function getDeliverySettings(entity: Entity): DeliverySettings {
+  return {
+    ladder: annotation(entity, DELIVERY_LADDER_ANNOTATION),
+    kubernetesId: annotation(entity, KUBERNETES_ID_ANNOTATION),
+  };
+}
