@@ -1,0 +1,55 @@
+# The two commands of this repository:
+#   make start   the portal on http://localhost:3000 (backend on :7007), SQLite, demo data
+#   make test    every check: release alignment, API contract, tsc, lint, unit tests, e2e
+#
+# Node 22 is provisioned into .toolchain/ when the node on PATH is not 22 or 24
+# (scripts/toolchain.sh); Yarn runs from the release committed in .yarn/releases.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLCHAIN_PATH := $(shell scripts/toolchain.sh)
+ifeq ($(TOOLCHAIN_PATH),)
+$(error could not provision Node; see the toolchain messages above)
+endif
+export PATH := $(TOOLCHAIN_PATH):$(PATH)
+NODE_HOME := $(patsubst %/bin,%,$(lastword $(subst :, ,$(TOOLCHAIN_PATH))))
+# Native addons (better-sqlite3) build from source against these headers, offline.
+ifneq ($(wildcard $(NODE_HOME)/include/node/node.h),)
+export npm_config_nodedir := $(NODE_HOME)
+endif
+# There is no Docker engine to start test databases in; tests use the servers
+# named by BACKSTAGE_TEST_DATABASE_*_CONNECTION_STRING, and SQLite always.
+export BACKSTAGE_TEST_DISABLE_DOCKER ?= 1
+
+WORKSPACE_MANIFESTS := package.json yarn.lock $(wildcard packages/*/package.json plugins/*/package.json)
+
+.PHONY: help install start test tsc lint unit e2e generate clean
+
+help:
+	@echo "make start   run the portal (http://localhost:3000) with SQLite and demo data"
+	@echo "make test    run every check and print a summary"
+	@echo "make tsc | lint | unit | e2e   run one group of checks"
+	@echo "make generate   regenerate code from the OpenAPI contract"
+	@echo "make clean   remove build output and installed dependencies"
+
+node_modules/.yarn-state.yml: $(WORKSPACE_MANIFESTS)
+	yarn install --immutable
+	@touch $@
+
+install: node_modules/.yarn-state.yml
+
+start: install
+	yarn start
+
+test: install
+	@scripts/test.sh all
+
+tsc lint unit e2e: install
+	@scripts/test.sh $@
+
+generate: install
+	yarn generate:openapi
+
+clean:
+	rm -rf node_modules packages/*/node_modules plugins/*/node_modules dist-types e2e-test-report

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the repository's checks and prints a summary; exits non-zero when any
+# check fails. Every check runs even after an earlier one failed, so that one
+# run reports everything. Usage: scripts/test.sh all|tsc|lint|unit|e2e
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+what="${1:-all}"
+declare -a names=() results=() times=()
+
+run() {
+  local name="$1"
+  shift
+  echo
+  echo "=== $name: $*"
+  local started=$SECONDS
+  "$@"
+  local rc=$?
+  names+=("$name")
+  results+=("$rc")
+  times+=("$((SECONDS - started))")
+}
+
+if [[ "$what" == all || "$what" == tsc ]]; then
+  run release node scripts/check-backstage-release.mjs
+  run openapi node scripts/generate-openapi.mjs --check
+  run tsc yarn tsc
+fi
+if [[ "$what" == all || "$what" == lint ]]; then
+  run lint yarn backstage-cli repo lint
+  run prettier yarn prettier --check --loglevel warn .
+fi
+if [[ "$what" == all || "$what" == unit ]]; then
+  run unit yarn backstage-cli repo test --no-watch
+fi
+if [[ "$what" == all || "$what" == e2e ]]; then
+  run chromium scripts/ensure-chromium.sh
+  run e2e yarn playwright test
+fi
+
+echo
+echo "=== summary"
+failed=0
+for i in "${!names[@]}"; do
+  if [[ "${results[$i]}" == 0 ]]; then status=passed; else status=FAILED; failed=$((failed + 1)); fi
+  printf '  %-10s %-7s %4ss\n' "${names[$i]}" "$status" "${times[$i]}"
+done
+if ((failed)); then
+  echo "make test: $failed of ${#names[@]} checks FAILED"
+  exit 1
+fi
+echo "make test: all ${#names[@]} checks passed"
