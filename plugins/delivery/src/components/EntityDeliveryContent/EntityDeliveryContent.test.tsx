@@ -67,6 +67,7 @@ describe('EntityDeliveryContent', () => {
     );
 
     expect(screen.getByText('default ladder')).toBeInTheDocument();
+    expect(await screen.findByText('connected')).toBeInTheDocument();
   });
 
   it('shows the error the backend gave when the ledger is unreachable', async () => {
