@@ -1,8 +1,11 @@
 /**
- * Types, constants and helpers shared by the Delivery for Backstage plugins.
+ * Types, constants, permissions and helpers shared by the Delivery for
+ * Backstage plugins.
  *
  * @packageDocumentation
  */
 
 export * from './annotations';
+export * from './constants';
+export * from './permissions';
 export * from './types';

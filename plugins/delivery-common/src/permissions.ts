@@ -1,0 +1,98 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
+
+/**
+ * Read the delivery ledger: artifacts, evidence, promotions, releases.
+ *
+ * @public
+ */
+export const deliveryReadPermission = createPermission({
+  name: 'delivery.ledger.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Record artifacts and their evidence, and report rollout events. Checked
+ * against the component (a catalog entity), so policies can use catalog
+ * conditions such as ownership.
+ *
+ * @public
+ */
+export const deliveryArtifactRecordPermission = createPermission({
+  name: 'delivery.artifact.record',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Request (and abort) a promotion of a component's artifact into an environment.
+ *
+ * @public
+ */
+export const deliveryPromotionRequestPermission = createPermission({
+  name: 'delivery.promotion.request',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Approve or reject a promotion. Only users can hold it in effect: the API
+ * refuses service callers, and the domain refuses the requester and anyone
+ * outside the environment's approver groups, whatever the policy says.
+ *
+ * @public
+ */
+export const deliveryPromotionApprovePermission = createPermission({
+  name: 'delivery.promotion.approve',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Roll an environment back to its last known good artifact.
+ *
+ * @public
+ */
+export const deliveryPromotionRollbackPermission = createPermission({
+  name: 'delivery.promotion.rollback',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Quarantine an artifact (so that it cannot be promoted) or lift a quarantine.
+ *
+ * @public
+ */
+export const deliveryArtifactQuarantinePermission = createPermission({
+  name: 'delivery.artifact.quarantine',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Request a hotfix: a promotion that overrides the environment's deploy
+ * windows and freezes. Always audited at critical severity.
+ *
+ * @public
+ */
+export const deliveryPromotionOverridePermission = createPermission({
+  name: 'delivery.promotion.override',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Every permission of the delivery plugin.
+ *
+ * @public
+ */
+export const deliveryPermissions = [
+  deliveryReadPermission,
+  deliveryArtifactRecordPermission,
+  deliveryPromotionRequestPermission,
+  deliveryPromotionApprovePermission,
+  deliveryPromotionRollbackPermission,
+  deliveryArtifactQuarantinePermission,
+  deliveryPromotionOverridePermission,
+];
