@@ -1,0 +1,128 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** Configuration of the delivery plugin. */
+  delivery?: {
+    /**
+     * Name of the ladder that components follow unless their
+     * `delivery.backstage.io/ladder` annotation names another one. Required
+     * when more than one ladder is configured; defaults to the only one.
+     */
+    defaultLadder?: string;
+
+    /**
+     * Environment ladders by name (lowercase letters, digits and "-").
+     */
+    ladders?: {
+      [name: string]: {
+        /** Human-readable name of the ladder. */
+        title?: string;
+        /** The environments, in promotion order (e.g. dev, staging, production). */
+        environments: Array<{
+          /** Environment name: lowercase letters, digits and "-". */
+          name: string;
+          /** Human-readable name. */
+          title?: string;
+          /** Name of the Kubernetes cluster (as in `kubernetes.clusterLocatorMethods`). */
+          cluster?: string;
+          /**
+           * Namespace of the component's workloads in this environment; may use
+           * `{component}` (component name), `{namespace}` (its catalog
+           * namespace) and `{environment}`. Default: `{component}-{environment}`.
+           */
+          namespace?: string;
+          /**
+           * Evidence kinds whose latest result must be `passed` before an
+           * artifact may enter: unit-test, integration-test, contract-test,
+           * container-test, image-scan, manifest-validation, smoke-test,
+           * signature, provenance, sbom.
+           */
+          requiredEvidence?: string[];
+          /**
+           * Minimum time the same artifact must have been released in the
+           * previous environment, e.g. `1h`, `PT30M` or `{ hours: 1 }`.
+           */
+          soakTime?: string | HumanDuration;
+          /** Approvals a promotion into this environment needs. */
+          approvals?: {
+            /** Number of distinct approvers; the requester never counts. Default 0. */
+            count?: number;
+            /** Entity refs of the groups whose members may approve, e.g. `group:default/platform`. */
+            groups?: string[];
+          };
+          /** Rollout strategy: rolling (default), blue-green or canary. */
+          strategy?: 'rolling' | 'blue-green' | 'canary';
+          /** Verification fails when a reported metric exceeds its threshold. */
+          rollbackThresholds?: {
+            /** Largest acceptable share of failed requests, 0 to 1. */
+            maxErrorRate?: number;
+            /** Largest acceptable number of container restarts. */
+            maxRestarts?: number;
+            /** Largest acceptable number of failed readiness probes. */
+            maxReadinessFailures?: number;
+            /** Largest acceptable 95th-percentile latency, in milliseconds. */
+            maxP95LatencyMs?: number;
+          };
+          /** When deployments may happen. Hotfixes override these. */
+          windows?: {
+            /** IANA time zone of the times below, e.g. `Europe/Berlin`. Default UTC. */
+            timezone?: string;
+            /** Allowed windows; when set, deployments outside all of them are refused. */
+            allow?: Array<{
+              /** Days of the week: mon, tue, wed, thu, fri, sat, sun. Default every day. */
+              days?: string[];
+              /** Start time of day, `HH:mm`. */
+              from: string;
+              /** End time of day, `HH:mm` (exclusive). */
+              to: string;
+            }>;
+            /** Freezes: periods in which deployments are refused. */
+            freezes?: Array<{
+              /** Start, ISO 8601 date-time (local to `timezone` unless it has an offset). */
+              from: string;
+              /** End, ISO 8601 date-time (exclusive). */
+              to: string;
+              /** Why, shown to whoever is refused. */
+              reason?: string;
+            }>;
+          };
+          /** Rollbacks into this environment. */
+          rollback?: {
+            /** Whether a rollback needs the environment's approvals. Default false. */
+            requireApprovals?: boolean;
+          };
+        }>;
+      };
+    };
+
+    /** Rules every image must satisfy to enter an environment. */
+    imagePolicy?: {
+      /** Tags an artifact may not carry, e.g. `latest`. */
+      forbiddenTags?: string[];
+      /** Largest image, in megabytes (10^6 bytes). */
+      maxSizeMb?: number;
+      /**
+       * Vulnerability limits by environment name, checked against the latest
+       * `image-scan` evidence (which is then required).
+       */
+      vulnerabilities?: {
+        [environment: string]: {
+          /** Most critical vulnerabilities allowed. */
+          maxCritical?: number;
+          /** Most high vulnerabilities allowed. */
+          maxHigh?: number;
+        };
+      };
+    };
+
+    /** Demo data for local use (`make start`). */
+    demo?: {
+      /**
+       * Path of a demo scenario file (see examples/delivery-demo.yaml) that is
+       * replayed through the delivery API's own code paths when the ledger is
+       * empty. An empty string turns the demo off.
+       */
+      file?: string;
+    };
+  };
+}

@@ -1,0 +1,240 @@
+import { ConfigReader } from '@backstage/config';
+import { readDeliveryConfig } from './readDeliveryConfig';
+
+const production = {
+  name: 'production',
+  title: 'Production',
+  cluster: 'prod-eu',
+  namespace: '{namespace}-{component}',
+  requiredEvidence: ['unit-test', 'image-scan', 'signature'],
+  soakTime: '2h',
+  approvals: { count: 2, groups: ['group:default/platform', 'team-payments'] },
+  strategy: 'canary',
+  rollbackThresholds: {
+    maxErrorRate: 0.02,
+    maxRestarts: 2,
+    maxP95LatencyMs: 500,
+  },
+  windows: {
+    timezone: 'Europe/Berlin',
+    allow: [
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' },
+    ],
+    freezes: [
+      { from: '2026-12-20T00:00', to: '2027-01-04T00:00', reason: 'Year end' },
+    ],
+  },
+  rollback: { requireApprovals: true },
+};
+
+function read(delivery: object | undefined) {
+  return readDeliveryConfig(
+    new ConfigReader(delivery === undefined ? {} : { delivery }),
+  );
+}
+
+function withEnv(overrides: object) {
+  return {
+    ladders: {
+      standard: {
+        environments: [{ name: 'dev' }, { ...production, ...overrides }],
+      },
+    },
+  };
+}
+
+describe('readDeliveryConfig', () => {
+  it('reads a complete ladder', () => {
+    const config = read({
+      defaultLadder: 'standard',
+      ladders: {
+        standard: {
+          title: 'Standard',
+          environments: [{ name: 'dev' }, production],
+        },
+        regulated: { environments: [{ name: 'production' }] },
+      },
+      imagePolicy: {
+        forbiddenTags: ['latest'],
+        maxSizeMb: 800,
+        vulnerabilities: { production: { maxCritical: 0, maxHigh: 3 } },
+      },
+    });
+
+    expect(config.defaultLadder).toBe('standard');
+    expect([...config.ladders.keys()]).toEqual(['standard', 'regulated']);
+    const [dev, prod] = config.ladders.get('standard')!.environments;
+    expect(dev).toMatchObject({
+      name: 'dev',
+      title: 'dev',
+      namespace: '{component}-{environment}',
+      requiredEvidence: [],
+      soakTimeMs: 0,
+      approvals: { count: 0, groups: [] },
+      strategy: 'rolling',
+      rollbackRequiresApprovals: false,
+    });
+    expect(prod).toMatchObject({
+      title: 'Production',
+      cluster: 'prod-eu',
+      namespace: '{namespace}-{component}',
+      requiredEvidence: ['unit-test', 'image-scan', 'signature'],
+      soakTimeMs: 2 * 3600_000,
+      approvals: {
+        count: 2,
+        groups: ['group:default/platform', 'group:default/team-payments'],
+      },
+      strategy: 'canary',
+      rollbackThresholds: {
+        maxErrorRate: 0.02,
+        maxRestarts: 2,
+        maxP95LatencyMs: 500,
+      },
+      rollbackRequiresApprovals: true,
+      vulnerabilityLimits: { maxCritical: 0, maxHigh: 3 },
+    });
+    expect(prod.windows!.allow[0]).toMatchObject({
+      days: [1, 2, 3, 4, 5],
+      fromMinute: 480,
+      toMinute: 1080,
+      label: 'mon,tue,wed,thu,fri 08:00-18:00 Europe/Berlin',
+    });
+    // 2026-12-20T00:00 in Berlin is 23:00 UTC the day before.
+    expect(new Date(prod.windows!.freezes[0].from).toISOString()).toBe(
+      '2026-12-19T23:00:00.000Z',
+    );
+    expect(config.imagePolicy).toEqual({
+      forbiddenTags: ['latest'],
+      maxSizeBytes: 800e6,
+    });
+  });
+
+  it('falls back to dev, staging, production when no ladder is configured', () => {
+    const config = read(undefined);
+    expect(config.defaultLadder).toBe('default');
+    expect(
+      config.ladders.get('default')!.environments.map(e => e.name),
+    ).toEqual(['dev', 'staging', 'production']);
+  });
+
+  it('accepts soak times as ISO durations and objects', () => {
+    expect(
+      read(withEnv({ soakTime: 'PT30M' })).ladders.get('standard')!
+        .environments[1].soakTimeMs,
+    ).toBe(1800_000);
+    expect(
+      read(withEnv({ soakTime: { hours: 1, minutes: 15 } })).ladders.get(
+        'standard',
+      )!.environments[1].soakTimeMs,
+    ).toBe(4500_000);
+  });
+
+  it.each([
+    [
+      { strategy: 'bluegreen' },
+      "delivery.ladders.standard.environments[1].strategy': 'bluegreen' is not one of rolling, blue-green, canary",
+    ],
+    [
+      { requiredEvidence: ['unit-tests'] },
+      "environments[1].requiredEvidence[0]': 'unit-tests' is not an evidence kind",
+    ],
+    [{ soakTime: '2 fortnights' }, "environments[1].soakTime'"],
+    [
+      { approvals: { count: 1 } },
+      "environments[1].approvals.groups': 1 approval(s) are required",
+    ],
+    [
+      { approvals: { count: 1.5, groups: ['platform'] } },
+      "environments[1].approvals.count': must be a whole number",
+    ],
+    [
+      { approvals: { count: 1, groups: ['not a ref:'] } },
+      "environments[1].approvals.groups[0]'",
+    ],
+    [
+      { rollbackThresholds: { maxErrorRate: 5 } },
+      "rollbackThresholds.maxErrorRate': is a share of requests between 0 and 1",
+    ],
+    [
+      { rollbackThresholds: { maxLatency: 5 } },
+      "rollbackThresholds.maxLatency': unknown threshold",
+    ],
+    [
+      { windows: { timezone: 'Mars/Olympus' } },
+      "windows.timezone': 'Mars/Olympus' is not an IANA time zone",
+    ],
+    [
+      {
+        windows: { allow: [{ days: ['funday'], from: '08:00', to: '10:00' }] },
+      },
+      "windows.allow[0].days[0]': 'funday' is not a day",
+    ],
+    [
+      { windows: { allow: [{ from: '8am', to: '10:00' }] } },
+      "windows.allow[0].from': '8am' is not a time of day HH:mm",
+    ],
+    [
+      { windows: { freezes: [{ from: '2026-12-24', to: '2026-12-20' }] } },
+      "windows.freezes[0]': the freeze ends before it starts",
+    ],
+    [
+      { namespace: '{team}-{component}' },
+      "environments[1].namespace': unknown placeholder {team}",
+    ],
+    [{ name: 'Prod' }, "environments[1].name': 'Prod' is not a valid name"],
+    [
+      { requiredEvidences: ['unit-test'] },
+      "environments[1].requiredEvidences': unknown key",
+    ],
+  ])('refuses %j naming the key', (overrides, message) => {
+    expect(() => read(withEnv(overrides))).toThrow(message);
+  });
+
+  it('refuses a duplicate environment', () => {
+    expect(() =>
+      read({
+        ladders: { a: { environments: [{ name: 'dev' }, { name: 'dev' }] } },
+      }),
+    ).toThrow(
+      "Invalid delivery config at 'delivery.ladders.a.environments[1].name': environment 'dev' appears twice in the ladder",
+    );
+  });
+
+  it('refuses an unknown default ladder and a missing one', () => {
+    expect(() =>
+      read({
+        defaultLadder: 'gold',
+        ladders: { a: { environments: [{ name: 'dev' }] } },
+      }),
+    ).toThrow(
+      "'delivery.defaultLadder': there is no ladder 'gold'; configured ladders: a",
+    );
+    expect(() =>
+      read({
+        ladders: {
+          a: { environments: [{ name: 'dev' }] },
+          b: { environments: [{ name: 'dev' }] },
+        },
+      }),
+    ).toThrow(
+      "'delivery.defaultLadder': required when several ladders are configured (a, b)",
+    );
+  });
+
+  it('refuses vulnerability limits for an environment no ladder has', () => {
+    expect(() =>
+      read({
+        ladders: { a: { environments: [{ name: 'dev' }] } },
+        imagePolicy: { vulnerabilities: { prod: { maxCritical: 0 } } },
+      }),
+    ).toThrow(
+      "'delivery.imagePolicy.vulnerabilities.prod': no ladder has an environment 'prod'",
+    );
+  });
+
+  it('refuses config of the wrong type, naming the key', () => {
+    expect(() => read(withEnv({ title: 42 }))).toThrow(
+      'delivery.ladders.standard.environments[1].title',
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import {
+  EvidenceKind,
+  RolloutStrategy,
+} from '@backstage-delivery/plugin-delivery-common';
+
+/** Thresholds that fail a promotion during verification. */
+export interface RollbackThresholds {
+  maxErrorRate?: number;
+  maxRestarts?: number;
+  maxReadinessFailures?: number;
+  maxP95LatencyMs?: number;
+}
+
+/** An allowed deploy window, in minutes since local midnight. */
+export interface AllowedWindow {
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  days: number[];
+  fromMinute: number;
+  toMinute: number;
+  /** The window as configured, for messages ("mon-fri 08:00-18:00"). */
+  label: string;
+}
+
+/** A freeze, as epoch milliseconds (end exclusive). */
+export interface Freeze {
+  from: number;
+  to: number;
+  reason?: string;
+}
+
+export interface DeployWindows {
+  timezone: string;
+  allow: AllowedWindow[];
+  freezes: Freeze[];
+}
+
+export interface VulnerabilityLimits {
+  maxCritical?: number;
+  maxHigh?: number;
+}
+
+export interface EnvironmentConfig {
+  name: string;
+  title: string;
+  cluster?: string;
+  /** Namespace pattern with `{component}`, `{namespace}`, `{environment}`. */
+  namespace: string;
+  requiredEvidence: EvidenceKind[];
+  soakTimeMs: number;
+  approvals: { count: number; groups: string[] };
+  strategy: RolloutStrategy;
+  rollbackThresholds: RollbackThresholds;
+  windows?: DeployWindows;
+  rollbackRequiresApprovals: boolean;
+  /** From `delivery.imagePolicy.vulnerabilities.<name>`. */
+  vulnerabilityLimits?: VulnerabilityLimits;
+}
+
+export interface LadderConfig {
+  name: string;
+  title: string;
+  environments: EnvironmentConfig[];
+}
+
+export interface ImagePolicy {
+  forbiddenTags: string[];
+  maxSizeBytes?: number;
+}
+
+export interface DeliveryConfig {
+  defaultLadder: string;
+  ladders: Map<string, LadderConfig>;
+  imagePolicy: ImagePolicy;
+  demoFile?: string;
+}
