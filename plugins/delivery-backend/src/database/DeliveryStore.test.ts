@@ -1,0 +1,504 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { ConflictError } from '@backstage/errors';
+import { Promotion } from '../domain/types';
+import { DeliveryStore } from './DeliveryStore';
+import { applyDatabaseMigrations } from './migrations';
+
+jest.setTimeout(120_000);
+
+const COMPONENT = 'component:default/payments-api';
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+function artifactInput(n: number, overrides: object = {}) {
+  return {
+    id: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
+    componentRef: COMPONENT,
+    digest: digest(n),
+    imageRepository: 'ghcr.io/acme/payments-api',
+    tags: [`1.0.${n}`],
+    commitSha: `c${n}`.padEnd(40, '0'),
+    commitTime: 1_700_000_000_000 + n,
+    branch: 'main',
+    buildId: `${n}`,
+    buildUrl: `https://ci.example.com/builds/${n}`,
+    sizeBytes: 100_000_000 + n,
+    baseImage: 'gcr.io/distroless/nodejs22@sha256:abc',
+    ...overrides,
+  };
+}
+
+function promotion(
+  id: string,
+  artifactId: string,
+  overrides: Partial<Promotion> = {},
+): Promotion {
+  return {
+    id,
+    componentRef: COMPONENT,
+    environment: 'staging',
+    ladder: 'standard',
+    artifactId,
+    kind: 'normal',
+    state: 'awaiting-approval',
+    requestedBy: 'service:ci',
+    gates: [
+      { gate: 'approvals', verdict: 'pending', message: 'needs 1 approval' },
+    ],
+    requiredApprovals: 1,
+    createdAt: 1000,
+    updatedAt: 1000,
+    ...overrides,
+  };
+}
+
+describe('DeliveryStore', () => {
+  const databases = TestDatabases.create({
+    ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
+  });
+
+  async function createStore(databaseId: TestDatabaseId) {
+    const knex = await databases.init(databaseId);
+    await applyDatabaseMigrations(knex);
+    return new DeliveryStore(knex);
+  }
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    let store: DeliveryStore;
+    beforeAll(async () => {
+      store = await createStore(databaseId);
+    });
+
+    it('records an artifact once and returns it again for the same payload', async () => {
+      const first = await store.recordArtifact(
+        artifactInput(1),
+        'service:ci',
+        5000,
+      );
+      expect(first.created).toBe(true);
+      expect(first.artifact).toEqual({
+        ...artifactInput(1),
+        createdBy: 'service:ci',
+        createdAt: 5000,
+      });
+
+      const again = await store.recordArtifact(
+        {
+          ...artifactInput(1),
+          id: 'ignored-new-id',
+          tags: ['1.0.1', 'stable'],
+        },
+        'service:ci',
+        6000,
+      );
+      expect(again.created).toBe(false);
+      expect(again.artifact.id).toBe(first.artifact.id);
+      expect(again.artifact.createdAt).toBe(5000);
+      expect(again.artifact.tags).toEqual(['1.0.1', 'stable']);
+    });
+
+    it('refuses a different payload for the same digest, naming the field, and writes nothing', async () => {
+      await expect(
+        store.recordArtifact(
+          {
+            ...artifactInput(1),
+            id: 'x',
+            commitSha: 'f'.repeat(40),
+            tags: ['new-tag'],
+          },
+          'service:ci',
+          7000,
+        ),
+      ).rejects.toThrow(
+        new ConflictError(
+          `sha256:000000000000… is already recorded for ${COMPONENT} with commitSha "${
+            artifactInput(1).commitSha
+          }", not "ffffffffffffffffffffffffffffffffffffffff"; an artifact never changes, so record the new build under its own digest`,
+        ),
+      );
+      const artifact = await store.getArtifactByDigest(COMPONENT, digest(1));
+      expect(artifact!.tags).toEqual(['1.0.1', 'stable']);
+    });
+
+    it('never moves a tag to another digest', async () => {
+      await expect(
+        store.recordArtifact(
+          { ...artifactInput(2), tags: ['stable'] },
+          'service:ci',
+          8000,
+        ),
+      ).rejects.toThrow(
+        `Tag stable of ${COMPONENT} already points to sha256:000000000000…; tags never move to another digest`,
+      );
+      expect(
+        await store.getArtifactByDigest(COMPONENT, digest(2)),
+      ).toBeUndefined();
+    });
+
+    it('records the same new artifact concurrently exactly once', async () => {
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4].map(i =>
+          store.recordArtifact(
+            {
+              ...artifactInput(3),
+              id: `00000000-0000-4000-9000-00000000000${i}`,
+            },
+            'service:ci',
+            9000,
+          ),
+        ),
+      );
+      const values = results.flatMap(r =>
+        r.status === 'fulfilled' ? [r.value] : [],
+      );
+      expect(values.length).toBeGreaterThanOrEqual(1);
+      expect(values.filter(v => v.created)).toHaveLength(1);
+      expect(new Set(values.map(v => v.artifact.id)).size).toBe(1);
+    });
+
+    it('pages artifacts newest first with a cursor', async () => {
+      for (const n of [10, 11, 12, 13, 14]) {
+        await store.recordArtifact(
+          artifactInput(n, { componentRef: 'component:default/pager' }),
+          'service:ci',
+          20_000 + n,
+        );
+      }
+      const first = await store.listArtifacts({
+        componentRef: 'component:default/pager',
+        limit: 2,
+      });
+      expect(first.items.map(a => a.buildId)).toEqual(['14', '13']);
+      const second = await store.listArtifacts({
+        componentRef: 'component:default/pager',
+        limit: 2,
+        cursor: first.nextCursor,
+      });
+      expect(second.items.map(a => a.buildId)).toEqual(['12', '11']);
+      const last = await store.listArtifacts({
+        componentRef: 'component:default/pager',
+        limit: 2,
+        cursor: second.nextCursor,
+      });
+      expect(last.items.map(a => a.buildId)).toEqual(['10']);
+      expect(last.nextCursor).toBeUndefined();
+    });
+
+    it('keeps evidence append-only and reads the latest result per kind', async () => {
+      const { artifact } = await store.recordArtifact(
+        artifactInput(20),
+        'service:ci',
+        1,
+      );
+      await store.addEvidence({
+        artifactId: artifact.id,
+        kind: 'unit-test',
+        result: 'failed',
+        summary: { tests: { passed: 9, failed: 1 } },
+        reportedBy: 'service:ci',
+        reportedAt: 10,
+      });
+      const latestTest = await store.addEvidence({
+        artifactId: artifact.id,
+        kind: 'unit-test',
+        result: 'passed',
+        summary: { tests: { passed: 10, failed: 0 } },
+        reportedBy: 'service:ci',
+        reportedAt: 20,
+      });
+      await store.addEvidence({
+        artifactId: artifact.id,
+        kind: 'image-scan',
+        result: 'passed',
+        summary: { vulnerabilities: { critical: 0, high: 2 } },
+        url: 'https://scan',
+        reportedBy: 'service:ci',
+        reportedAt: 30,
+      });
+
+      expect(latestTest).toMatchObject({
+        kind: 'unit-test',
+        result: 'passed',
+        status: 'reported',
+        id: expect.any(Number),
+      });
+      const latest = (await store.latestEvidence([artifact.id])).get(
+        artifact.id,
+      )!;
+      expect(latest.map(e => [e.kind, e.result, e.reportedAt])).toEqual([
+        ['image-scan', 'passed', 30],
+        ['unit-test', 'passed', 20],
+      ]);
+      expect(latest[0].summary).toEqual({
+        vulnerabilities: { critical: 0, high: 2 },
+      });
+      expect(
+        (await store.listEvidence(artifact.id)).map(e => e.result),
+      ).toEqual(['failed', 'passed', 'passed']);
+    });
+
+    it('allows one active quarantine per artifact', async () => {
+      const { artifact } = await store.recordArtifact(
+        artifactInput(30),
+        'service:ci',
+        1,
+      );
+      expect(
+        await store.quarantine(artifact.id, 'CVE', 'user:default/carol', 10),
+      ).toBe(true);
+      expect(
+        await store.quarantine(artifact.id, 'again', 'user:default/carol', 11),
+      ).toBe(false);
+      expect(
+        (await store.activeQuarantines([artifact.id])).get(artifact.id),
+      ).toMatchObject({ reason: 'CVE', quarantinedAt: 10 });
+      expect(
+        await store.liftQuarantine(
+          artifact.id,
+          'fixed',
+          'user:default/carol',
+          20,
+        ),
+      ).toBe(true);
+      expect(
+        await store.liftQuarantine(
+          artifact.id,
+          'fixed',
+          'user:default/carol',
+          21,
+        ),
+      ).toBe(false);
+      expect((await store.activeQuarantines([artifact.id])).size).toBe(0);
+      expect(
+        await store.quarantine(artifact.id, 'again', 'user:default/carol', 30),
+      ).toBe(true);
+      expect(
+        (await store.listQuarantines(artifact.id)).map(q => q.liftReason),
+      ).toEqual(['fixed', undefined]);
+    });
+
+    it('lets only one of many concurrent active promotions per environment in', async () => {
+      const { artifact } = await store.recordArtifact(
+        artifactInput(40),
+        'service:ci',
+        1,
+      );
+      const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map(x => `p40-${x}`);
+      const inserted = await Promise.all(
+        ids.map(id => store.insertPromotion(promotion(id, artifact.id), true)),
+      );
+      expect(inserted.filter(Boolean)).toHaveLength(1);
+      // Inactive rows (refused promotions) never collide.
+      expect(
+        await store.insertPromotion(
+          promotion('p40-refused-1', artifact.id, { state: 'refused' }),
+          false,
+        ),
+      ).toBe(true);
+      expect(
+        await store.insertPromotion(
+          promotion('p40-refused-2', artifact.id, { state: 'refused' }),
+          false,
+        ),
+      ).toBe(true);
+      // Another environment is independent.
+      expect(
+        await store.insertPromotion(
+          promotion('p40-prod', artifact.id, { environment: 'production' }),
+          true,
+        ),
+      ).toBe(true);
+
+      const winner = ids[inserted.indexOf(true)];
+      expect((await store.activePromotion(COMPONENT, 'staging'))!.id).toBe(
+        winner,
+      );
+    });
+
+    it('moves a promotion only from the expected state, once, under concurrency', async () => {
+      const active = (await store.activePromotion(COMPONENT, 'staging'))!;
+      const moved = await Promise.all(
+        [1, 2, 3, 4].map(i =>
+          store.transition(
+            active.id,
+            ['awaiting-approval'],
+            i % 2 ? 'approved' : 'aborted',
+            {
+              now: 2000 + i,
+              active: i % 2 === 1,
+            },
+          ),
+        ),
+      );
+      expect(moved.filter(Boolean)).toHaveLength(1);
+      const after = (await store.getPromotion(active.id))!;
+      expect(['approved', 'aborted']).toContain(after.state);
+      expect(
+        await store.transition(active.id, ['awaiting-approval'], 'rejected', {
+          now: 3000,
+          active: false,
+        }),
+      ).toBe(false);
+
+      // Once it ends, the environment is free for a new active promotion.
+      await store.transition(active.id, ['approved', 'aborted'], 'aborted', {
+        now: 3100,
+        active: false,
+      });
+      expect((await store.getPromotion(active.id))!).toMatchObject({
+        state: 'aborted',
+        completedAt: 3100,
+      });
+      expect(
+        await store.insertPromotion(
+          promotion('p40-next', active.artifactId),
+          true,
+        ),
+      ).toBe(true);
+    });
+
+    it('records one decision per approver', async () => {
+      expect(
+        await store.addApproval('p40-next', {
+          approverRef: 'user:default/alice',
+          decision: 'approve',
+          createdAt: 1,
+        }),
+      ).toBe(true);
+      expect(
+        await store.addApproval('p40-next', {
+          approverRef: 'user:default/alice',
+          decision: 'reject',
+          createdAt: 2,
+        }),
+      ).toBe(false);
+      expect(
+        await store.addApproval('p40-next', {
+          approverRef: 'user:default/bob',
+          decision: 'approve',
+          comment: 'ok',
+          createdAt: 3,
+        }),
+      ).toBe(true);
+      expect((await store.listApprovals(['p40-next'])).get('p40-next')).toEqual(
+        [
+          {
+            approverRef: 'user:default/alice',
+            decision: 'approve',
+            comment: undefined,
+            createdAt: 1,
+          },
+          {
+            approverRef: 'user:default/bob',
+            decision: 'approve',
+            comment: 'ok',
+            createdAt: 3,
+          },
+        ],
+      );
+    });
+
+    it('keeps one current release per environment and its history', async () => {
+      const { artifact: a } = await store.recordArtifact(
+        artifactInput(50),
+        'service:ci',
+        1,
+      );
+      const { artifact: b } = await store.recordArtifact(
+        artifactInput(51),
+        'service:ci',
+        2,
+      );
+      await store.insertPromotion(
+        promotion('r1', a.id, {
+          environment: 'production',
+          state: 'succeeded',
+          completedAt: 100,
+        }),
+        false,
+      );
+      await store.insertPromotion(
+        promotion('r2', b.id, {
+          environment: 'production',
+          state: 'rolled-back',
+          completedAt: 200,
+        }),
+        false,
+      );
+      await store.setRelease({
+        componentRef: COMPONENT,
+        environment: 'production',
+        promotionId: 'r1',
+        artifactId: a.id,
+        releasedAt: 100,
+        releasedBy: 'service:ci',
+      });
+      await store.setRelease({
+        componentRef: COMPONENT,
+        environment: 'production',
+        promotionId: 'r2',
+        artifactId: b.id,
+        releasedAt: 200,
+        releasedBy: 'service:ci',
+      });
+
+      expect(
+        (await store.getReleases(COMPONENT)).map(r => [
+          r.environment,
+          r.promotionId,
+        ]),
+      ).toEqual([['production', 'r2']]);
+      expect(
+        (await store.releasesOfArtifacts([a.id, b.id])).get(b.id),
+      ).toHaveLength(1);
+      expect(
+        (
+          await store.releaseHistory(COMPONENT, 'production', { limit: 10 })
+        ).map(p => p.id),
+      ).toEqual(['r1', 'r2']);
+      expect(
+        (
+          await store.releaseHistory(COMPONENT, 'production', {
+            artifactId: b.id,
+            newestFirst: true,
+            limit: 1,
+          })
+        )[0].state,
+      ).toBe('rolled-back');
+      expect(
+        (await store.knownGood(COMPONENT, 'production', 10)).map(p => p.id),
+      ).toEqual(['r1']);
+    });
+
+    it('filters and pages promotions', async () => {
+      const page = await store.listPromotions(
+        { componentRef: COMPONENT, states: ['refused'] },
+        { limit: 1 },
+      );
+      expect(page.items.map(p => p.state)).toEqual(['refused']);
+      expect(page.nextCursor).toBeDefined();
+      const next = await store.listPromotions(
+        { componentRef: COMPONENT, states: ['refused'] },
+        { limit: 1, cursor: page.nextCursor },
+      );
+      expect(next.items).toHaveLength(1);
+      expect(next.items[0].id).not.toBe(page.items[0].id);
+      expect(next.nextCursor).toBeUndefined();
+      expect(
+        (
+          await store.listPromotions(
+            { environment: 'production', since: 1000, until: 1001 },
+            { limit: 50 },
+          )
+        ).items.length,
+      ).toBeGreaterThan(0);
+      expect(
+        (
+          await store.listPromotions(
+            { environment: 'production', since: 1001 },
+            { limit: 50 },
+          )
+        ).items,
+      ).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import {
+  EvidenceKind,
+  PromotionState,
+} from '@backstage-delivery/plugin-delivery-common';
+
+/** Who did something: a user (with the groups they belong to) or a service. */
+export interface Actor {
+  type: 'user' | 'service';
+  /** `user:default/alice`, or `service:<subject>` for service callers. */
+  ref: string;
+  /** The user and the groups they belong to; empty for services. */
+  ownershipRefs: string[];
+}
+
+export interface Artifact {
+  id: string;
+  componentRef: string;
+  digest: string;
+  imageRepository: string;
+  tags: string[];
+  commitSha: string;
+  commitTime?: number;
+  branch?: string;
+  buildId?: string;
+  buildUrl?: string;
+  sizeBytes?: number;
+  baseImage?: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+/** What CI reports when recording an artifact. */
+export type ArtifactInput = Omit<Artifact, 'id' | 'createdBy' | 'createdAt'>;
+
+export type EvidenceResult = 'passed' | 'failed';
+
+export interface EvidenceSummary {
+  tests?: { passed: number; failed: number; skipped?: number };
+  vulnerabilities?: {
+    critical: number;
+    high: number;
+    medium?: number;
+    low?: number;
+  };
+}
+
+export interface Evidence {
+  id: number;
+  artifactId: string;
+  kind: EvidenceKind;
+  result: EvidenceResult;
+  status: 'reported' | 'verified';
+  summary?: EvidenceSummary;
+  url?: string;
+  reportedBy: string;
+  reportedAt: number;
+}
+
+export interface Quarantine {
+  id: number;
+  artifactId: string;
+  reason: string;
+  quarantinedBy: string;
+  quarantinedAt: number;
+  liftReason?: string;
+  liftedBy?: string;
+  liftedAt?: number;
+}
+
+export type GateName =
+  | 'quarantine'
+  | 'release'
+  | 'ladder'
+  | 'soak'
+  | 'evidence'
+  | 'image-policy'
+  | 'window'
+  | 'approvals';
+
+export type GateVerdictValue = 'passed' | 'failed' | 'pending' | 'skipped';
+
+export interface GateVerdict {
+  gate: GateName;
+  verdict: GateVerdictValue;
+  message: string;
+}
+
+export type PromotionKind = 'normal' | 'hotfix' | 'rollback';
+
+export interface Promotion {
+  id: string;
+  componentRef: string;
+  environment: string;
+  ladder: string;
+  artifactId: string;
+  kind: PromotionKind;
+  state: PromotionState;
+  requestedBy: string;
+  reason?: string;
+  gates: GateVerdict[];
+  requiredApprovals: number;
+  replacesPromotionId?: string;
+  outcome?: string;
+  createdAt: number;
+  updatedAt: number;
+  completedAt?: number;
+}
+
+export interface Approval {
+  approverRef: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  createdAt: number;
+}
+
+export type RolloutEventType =
+  | 'deploying'
+  | 'verifying'
+  | 'succeeded'
+  | 'failed'
+  | 'errored';
+
+export interface RolloutMetrics {
+  errorRate?: number;
+  restarts?: number;
+  readinessFailures?: number;
+  p95LatencyMs?: number;
+}
+
+export interface RolloutEvent {
+  id: number;
+  type: RolloutEventType;
+  metrics?: RolloutMetrics;
+  message?: string;
+  reportedBy: string;
+  createdAt: number;
+}
+
+export interface Release {
+  componentRef: string;
+  environment: string;
+  promotionId: string;
+  artifactId: string;
+  releasedAt: number;
+  releasedBy: string;
+}
