@@ -13,7 +13,7 @@ export const spec = {
     title: 'delivery',
     version: '1',
     description:
-      'The Delivery for Backstage ledger: immutable build artifacts and their evidence, gated promotions through an environment ladder, and preview environments.',
+      "The Delivery for Backstage ledger: immutable build artifacts and their evidence, gated promotions through an environment ladder, approvals, rollout reports and rollbacks. Served at /api/delivery. Every request needs a Backstage token (a user's, or a service's such as a static external-access token for CI) except GET /health. Request bodies and query parameters are validated strictly: unknown fields are refused.",
     license: {
       name: 'Apache-2.0',
       url: 'http://www.apache.org/licenses/LICENSE-2.0.html',
@@ -29,7 +29,7 @@ export const spec = {
       get: {
         operationId: 'GetHealth',
         description:
-          'Reports whether the delivery backend can serve requests, including a round trip to its database.',
+          'Reports whether the delivery backend can serve requests, including a round trip to its database. Needs no token.',
         responses: {
           '200': {
             description: 'The plugin and its database are reachable.',
@@ -47,9 +47,803 @@ export const spec = {
         },
       },
     },
+    '/ladders': {
+      get: {
+        operationId: 'ListLadders',
+        description: 'The configured environment ladders.',
+        responses: {
+          '200': {
+            description: 'The ladders, and which one is the default.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['defaultLadder', 'items'],
+                  properties: {
+                    defaultLadder: {
+                      type: 'string',
+                    },
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Ladder',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts': {
+      post: {
+        operationId: 'RecordArtifact',
+        description:
+          'Records an immutable build of a component. Recording the same payload again answers 200 with the same artifact (new tags are added); the same digest with a different payload, or a tag that already points to another digest, is refused with 409. The component must be in the catalog (422 otherwise).',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ArtifactInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The artifact was already recorded with this payload.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Artifact',
+                },
+              },
+            },
+          },
+          '201': {
+            description: 'The artifact was recorded.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Artifact',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      get: {
+        operationId: 'ListArtifacts',
+        description:
+          'The artifacts of a component, newest first, with their latest evidence and releases.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQueryRequired',
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of artifacts.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Artifact',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts/{artifactId}': {
+      get: {
+        operationId: 'GetArtifact',
+        description: 'One artifact with all of its evidence and quarantines.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/artifactId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The artifact.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ArtifactDetail',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts/{artifactId}/evidence': {
+      post: {
+        operationId: 'AddEvidence',
+        description:
+          'Appends a piece of evidence (a test run, a scan, a signature…) to an artifact.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/artifactId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EvidenceInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The evidence was recorded.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Evidence',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts/{artifactId}/quarantine': {
+      post: {
+        operationId: 'QuarantineArtifact',
+        description:
+          'Quarantines an artifact: it cannot be promoted anywhere until the quarantine is lifted. Its promotions that have not started deploying are aborted. Users only.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/artifactId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ReasonInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The artifact, now quarantined.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Artifact',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts/{artifactId}/quarantine/lift': {
+      post: {
+        operationId: 'LiftQuarantine',
+        description: 'Lifts the quarantine of an artifact. Users only.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/artifactId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ReasonInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The artifact, no longer quarantined.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Artifact',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions': {
+      post: {
+        operationId: 'RequestPromotion',
+        description:
+          "Requests a promotion of a component's artifact into an environment. Every gate is evaluated and the decision stored with the promotion. A refused request is recorded too, and answered with 409 listing each failed gate. Kind `hotfix` overrides deploy windows and freezes and needs the override permission.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/PromotionInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The promotion is awaiting approval or approved.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          '409': {
+            description:
+              'Refused by its gates (the body carries the recorded promotion), or the component already has an active promotion to the environment.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/PromotionRefused',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      get: {
+        operationId: 'ListPromotions',
+        description: 'Promotions, newest first, filtered.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQuery',
+          },
+          {
+            name: 'environment',
+            in: 'query',
+            schema: {
+              $ref: '#/components/schemas/Name',
+            },
+          },
+          {
+            name: 'state',
+            in: 'query',
+            description: 'One or more states.',
+            style: 'form',
+            explode: true,
+            schema: {
+              type: 'array',
+              maxItems: 11,
+              items: {
+                $ref: '#/components/schemas/PromotionState',
+              },
+            },
+          },
+          {
+            name: 'kind',
+            in: 'query',
+            style: 'form',
+            explode: true,
+            schema: {
+              type: 'array',
+              maxItems: 3,
+              items: {
+                $ref: '#/components/schemas/PromotionKind',
+              },
+            },
+          },
+          {
+            name: 'since',
+            in: 'query',
+            description: 'Requested at or after this time.',
+            schema: {
+              type: 'string',
+              format: 'date-time',
+            },
+          },
+          {
+            name: 'until',
+            in: 'query',
+            description: 'Requested before this time.',
+            schema: {
+              type: 'string',
+              format: 'date-time',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of promotions.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Promotion',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions/{promotionId}': {
+      get: {
+        operationId: 'GetPromotion',
+        description:
+          'One promotion with its gates, approvals and rollout events.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The promotion.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions/{promotionId}/approve': {
+      post: {
+        operationId: 'ApprovePromotion',
+        description:
+          "Approves a promotion awaiting approval. Users only; never the requester; only members of the environment's approver groups. A second decision by the same user changes nothing.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CommentInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The promotion after the approval.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions/{promotionId}/reject': {
+      post: {
+        operationId: 'RejectPromotion',
+        description:
+          'Rejects a promotion awaiting approval; same rules as approving.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CommentInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The promotion after the rejection.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions/{promotionId}/abort': {
+      post: {
+        operationId: 'AbortPromotion',
+        description: 'Aborts an active promotion.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  reason: {
+                    $ref: '#/components/schemas/Text',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The aborted promotion.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/promotions/{promotionId}/events': {
+      post: {
+        operationId: 'ReportRolloutEvent',
+        description:
+          "Reports how the rollout goes: deploying (from approved), verifying with metrics, succeeded, failed or errored. Metrics beyond the environment's rollback thresholds fail the promotion with the reason. A succeeded promotion becomes the environment's release.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/RolloutEventInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The promotion after the event.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/rollbacks': {
+      post: {
+        operationId: 'Rollback',
+        description:
+          'Rolls an environment back to its last known good artifact: the newest earlier release that succeeded, was not rolled back and is not quarantined. A fast path: no ladder, soak, evidence or window gates, and no approvals unless the environment requires them for rollbacks.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['component', 'environment', 'reason'],
+                properties: {
+                  component: {
+                    $ref: '#/components/schemas/ComponentRef',
+                  },
+                  environment: {
+                    $ref: '#/components/schemas/Name',
+                  },
+                  reason: {
+                    $ref: '#/components/schemas/RequiredText',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The rollback promotion.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/overview': {
+      get: {
+        operationId: 'GetOverview',
+        description:
+          "Everything the Delivery tab shows first, in one call: per environment of the component's ladder, the current release, the active promotion and the next candidate with its gates.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQueryRequired',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The overview.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Overview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
+    parameters: {
+      artifactId: {
+        name: 'artifactId',
+        in: 'path',
+        required: true,
+        schema: {
+          $ref: '#/components/schemas/Id',
+        },
+      },
+      promotionId: {
+        name: 'promotionId',
+        in: 'path',
+        required: true,
+        schema: {
+          $ref: '#/components/schemas/Id',
+        },
+      },
+      componentQuery: {
+        name: 'component',
+        in: 'query',
+        allowReserved: true,
+        description:
+          'Entity ref of the component, e.g. component:default/payments-api.',
+        schema: {
+          $ref: '#/components/schemas/ComponentRef',
+        },
+      },
+      componentQueryRequired: {
+        name: 'component',
+        in: 'query',
+        required: true,
+        allowReserved: true,
+        description:
+          'Entity ref of the component, e.g. component:default/payments-api.',
+        schema: {
+          $ref: '#/components/schemas/ComponentRef',
+        },
+      },
+      limit: {
+        name: 'limit',
+        in: 'query',
+        description: 'Page size, 1 to 100 (default 20).',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100,
+        },
+      },
+      cursor: {
+        name: 'cursor',
+        in: 'query',
+        description: 'The nextCursor of the previous page.',
+        schema: {
+          type: 'string',
+          maxLength: 200,
+        },
+      },
+    },
+    responses: {
+      ErrorResponse: {
+        description: 'An error, in the standard Backstage error shape.',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
+    },
     schemas: {
+      Id: {
+        type: 'string',
+        pattern:
+          '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+        description: 'A UUID.',
+      },
+      Name: {
+        type: 'string',
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        maxLength: 63,
+      },
+      ComponentRef: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern:
+          '^([A-Za-z]+:)?([a-z0-9][-a-z0-9_.]*/)?[A-Za-z0-9][-A-Za-z0-9_.]*$',
+        description:
+          'An entity ref of a component; kind and namespace default to component and default.',
+      },
+      Digest: {
+        type: 'string',
+        pattern: '^sha256:[a-f0-9]{64}$',
+        description: 'The image digest, sha256:<64 lowercase hex>.',
+      },
+      Text: {
+        type: 'string',
+        maxLength: 2000,
+      },
+      RequiredText: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 2000,
+      },
+      Url: {
+        type: 'string',
+        format: 'uri',
+        maxLength: 2000,
+      },
+      Timestamp: {
+        type: 'string',
+        format: 'date-time',
+      },
+      EvidenceKind: {
+        type: 'string',
+        enum: [
+          'unit-test',
+          'integration-test',
+          'contract-test',
+          'container-test',
+          'image-scan',
+          'manifest-validation',
+          'smoke-test',
+          'signature',
+          'provenance',
+          'sbom',
+        ],
+      },
+      PromotionState: {
+        type: 'string',
+        enum: [
+          'refused',
+          'awaiting-approval',
+          'approved',
+          'deploying',
+          'verifying',
+          'succeeded',
+          'failed',
+          'rolled-back',
+          'rejected',
+          'aborted',
+          'errored',
+        ],
+      },
+      PromotionKind: {
+        type: 'string',
+        enum: ['normal', 'hotfix', 'rollback'],
+      },
       Health: {
         type: 'object',
         additionalProperties: false,
@@ -73,6 +867,981 @@ export const spec = {
                 type: 'number',
                 description:
                   'Round-trip time of a trivial query, in milliseconds.',
+              },
+            },
+          },
+        },
+      },
+      Ladder: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'title', 'environments'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          environments: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Environment',
+            },
+          },
+        },
+      },
+      Environment: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'name',
+          'title',
+          'strategy',
+          'requiredEvidence',
+          'soakTimeSeconds',
+          'approvals',
+          'rollbackThresholds',
+          'rollbackRequiresApprovals',
+        ],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          cluster: {
+            type: 'string',
+          },
+          namespace: {
+            type: 'string',
+            description:
+              "The namespace pattern, or in an overview the component's namespace.",
+          },
+          strategy: {
+            type: 'string',
+            enum: ['rolling', 'blue-green', 'canary'],
+          },
+          requiredEvidence: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EvidenceKind',
+            },
+          },
+          soakTimeSeconds: {
+            type: 'number',
+          },
+          approvals: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['count', 'groups'],
+            properties: {
+              count: {
+                type: 'integer',
+              },
+              groups: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          rollbackThresholds: {
+            $ref: '#/components/schemas/RollbackThresholds',
+          },
+          rollbackRequiresApprovals: {
+            type: 'boolean',
+          },
+          windows: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['timezone', 'allow', 'freezes'],
+            properties: {
+              timezone: {
+                type: 'string',
+              },
+              allow: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              freezes: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['from', 'to'],
+                  properties: {
+                    from: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
+                    to: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
+                    reason: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      RollbackThresholds: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          maxErrorRate: {
+            type: 'number',
+          },
+          maxRestarts: {
+            type: 'number',
+          },
+          maxReadinessFailures: {
+            type: 'number',
+          },
+          maxP95LatencyMs: {
+            type: 'number',
+          },
+        },
+      },
+      ArtifactInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component', 'digest', 'imageRepository', 'commitSha'],
+        properties: {
+          component: {
+            $ref: '#/components/schemas/ComponentRef',
+          },
+          digest: {
+            $ref: '#/components/schemas/Digest',
+          },
+          imageRepository: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 255,
+            pattern:
+              '^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$',
+            description: 'e.g. ghcr.io/acme/payments-api (no tag, no digest).',
+          },
+          tags: {
+            type: 'array',
+            maxItems: 20,
+            items: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+            },
+          },
+          commitSha: {
+            type: 'string',
+            pattern: '^[0-9a-f]{7,64}$',
+          },
+          commitTime: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          branch: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 255,
+          },
+          buildId: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 255,
+          },
+          buildUrl: {
+            $ref: '#/components/schemas/Url',
+          },
+          sizeBytes: {
+            type: 'integer',
+            minimum: 0,
+          },
+          baseImage: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 512,
+          },
+        },
+      },
+      EvidenceSummary: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          tests: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['passed', 'failed'],
+            properties: {
+              passed: {
+                type: 'integer',
+                minimum: 0,
+              },
+              failed: {
+                type: 'integer',
+                minimum: 0,
+              },
+              skipped: {
+                type: 'integer',
+                minimum: 0,
+              },
+            },
+          },
+          vulnerabilities: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['critical', 'high'],
+            properties: {
+              critical: {
+                type: 'integer',
+                minimum: 0,
+              },
+              high: {
+                type: 'integer',
+                minimum: 0,
+              },
+              medium: {
+                type: 'integer',
+                minimum: 0,
+              },
+              low: {
+                type: 'integer',
+                minimum: 0,
+              },
+            },
+          },
+        },
+      },
+      EvidenceInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'result'],
+        properties: {
+          kind: {
+            $ref: '#/components/schemas/EvidenceKind',
+          },
+          result: {
+            type: 'string',
+            enum: ['passed', 'failed'],
+          },
+          summary: {
+            $ref: '#/components/schemas/EvidenceSummary',
+          },
+          url: {
+            $ref: '#/components/schemas/Url',
+          },
+        },
+      },
+      Evidence: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'kind',
+          'result',
+          'status',
+          'reportedBy',
+          'reportedAt',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          kind: {
+            $ref: '#/components/schemas/EvidenceKind',
+          },
+          result: {
+            type: 'string',
+            enum: ['passed', 'failed'],
+          },
+          status: {
+            type: 'string',
+            enum: ['reported', 'verified'],
+            description:
+              'reported = a claim by CI; verified = checked by the backend.',
+          },
+          summary: {
+            $ref: '#/components/schemas/EvidenceSummary',
+          },
+          url: {
+            type: 'string',
+          },
+          reportedBy: {
+            type: 'string',
+          },
+          reportedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Quarantine: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason', 'quarantinedBy', 'quarantinedAt'],
+        properties: {
+          reason: {
+            type: 'string',
+          },
+          quarantinedBy: {
+            type: 'string',
+          },
+          quarantinedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          liftReason: {
+            type: 'string',
+          },
+          liftedBy: {
+            type: 'string',
+          },
+          liftedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      ArtifactRef: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'component',
+          'digest',
+          'imageRepository',
+          'tags',
+          'commitSha',
+          'createdAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          component: {
+            type: 'string',
+          },
+          digest: {
+            type: 'string',
+          },
+          imageRepository: {
+            type: 'string',
+          },
+          tags: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          commitSha: {
+            type: 'string',
+          },
+          commitTime: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          branch: {
+            type: 'string',
+          },
+          buildId: {
+            type: 'string',
+          },
+          buildUrl: {
+            type: 'string',
+          },
+          sizeBytes: {
+            type: 'integer',
+          },
+          baseImage: {
+            type: 'string',
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Artifact: {
+        description:
+          'An artifact with its latest evidence, its releases and its quarantine.',
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'component',
+          'digest',
+          'imageRepository',
+          'tags',
+          'commitSha',
+          'createdAt',
+          'evidence',
+          'releases',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          component: {
+            type: 'string',
+          },
+          digest: {
+            type: 'string',
+          },
+          imageRepository: {
+            type: 'string',
+          },
+          tags: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          commitSha: {
+            type: 'string',
+          },
+          commitTime: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          branch: {
+            type: 'string',
+          },
+          buildId: {
+            type: 'string',
+          },
+          buildUrl: {
+            type: 'string',
+          },
+          sizeBytes: {
+            type: 'integer',
+          },
+          baseImage: {
+            type: 'string',
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          evidence: {
+            description: 'The latest evidence of each kind.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Evidence',
+            },
+          },
+          releases: {
+            description:
+              'Environments where this artifact is the current release.',
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['environment', 'releasedAt'],
+              properties: {
+                environment: {
+                  type: 'string',
+                },
+                releasedAt: {
+                  $ref: '#/components/schemas/Timestamp',
+                },
+              },
+            },
+          },
+          quarantine: {
+            $ref: '#/components/schemas/Quarantine',
+          },
+        },
+      },
+      ArtifactDetail: {
+        description: 'An artifact with all of its evidence and quarantines.',
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'component',
+          'digest',
+          'imageRepository',
+          'tags',
+          'commitSha',
+          'createdAt',
+          'evidence',
+          'releases',
+          'evidenceHistory',
+          'quarantineHistory',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          component: {
+            type: 'string',
+          },
+          digest: {
+            type: 'string',
+          },
+          imageRepository: {
+            type: 'string',
+          },
+          tags: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          commitSha: {
+            type: 'string',
+          },
+          commitTime: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          branch: {
+            type: 'string',
+          },
+          buildId: {
+            type: 'string',
+          },
+          buildUrl: {
+            type: 'string',
+          },
+          sizeBytes: {
+            type: 'integer',
+          },
+          baseImage: {
+            type: 'string',
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          evidence: {
+            description: 'The latest evidence of each kind.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Evidence',
+            },
+          },
+          releases: {
+            description:
+              'Environments where this artifact is the current release.',
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['environment', 'releasedAt'],
+              properties: {
+                environment: {
+                  type: 'string',
+                },
+                releasedAt: {
+                  $ref: '#/components/schemas/Timestamp',
+                },
+              },
+            },
+          },
+          quarantine: {
+            $ref: '#/components/schemas/Quarantine',
+          },
+          evidenceHistory: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Evidence',
+            },
+          },
+          quarantineHistory: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Quarantine',
+            },
+          },
+        },
+      },
+      ReasonInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: {
+          reason: {
+            $ref: '#/components/schemas/RequiredText',
+          },
+        },
+      },
+      CommentInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          comment: {
+            $ref: '#/components/schemas/Text',
+          },
+        },
+      },
+      PromotionInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component', 'digest', 'environment'],
+        properties: {
+          component: {
+            $ref: '#/components/schemas/ComponentRef',
+          },
+          digest: {
+            $ref: '#/components/schemas/Digest',
+          },
+          environment: {
+            $ref: '#/components/schemas/Name',
+          },
+          kind: {
+            type: 'string',
+            enum: ['normal', 'hotfix'],
+            description:
+              'hotfix overrides deploy windows and freezes (override permission).',
+          },
+          reason: {
+            $ref: '#/components/schemas/Text',
+          },
+        },
+      },
+      GateVerdict: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['gate', 'verdict', 'message'],
+        properties: {
+          gate: {
+            type: 'string',
+            enum: [
+              'quarantine',
+              'release',
+              'ladder',
+              'soak',
+              'evidence',
+              'image-policy',
+              'window',
+              'approvals',
+            ],
+          },
+          verdict: {
+            type: 'string',
+            enum: ['passed', 'failed', 'pending', 'skipped'],
+          },
+          message: {
+            type: 'string',
+          },
+        },
+      },
+      RolloutMetrics: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          errorRate: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+          },
+          restarts: {
+            type: 'integer',
+            minimum: 0,
+          },
+          readinessFailures: {
+            type: 'integer',
+            minimum: 0,
+          },
+          p95LatencyMs: {
+            type: 'number',
+            minimum: 0,
+          },
+        },
+      },
+      RolloutEventInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: {
+            type: 'string',
+            enum: ['deploying', 'verifying', 'succeeded', 'failed', 'errored'],
+          },
+          metrics: {
+            $ref: '#/components/schemas/RolloutMetrics',
+          },
+          message: {
+            $ref: '#/components/schemas/Text',
+          },
+        },
+      },
+      RolloutEvent: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'reportedBy', 'at'],
+        properties: {
+          type: {
+            type: 'string',
+            enum: ['deploying', 'verifying', 'succeeded', 'failed', 'errored'],
+          },
+          metrics: {
+            $ref: '#/components/schemas/RolloutMetrics',
+          },
+          message: {
+            type: 'string',
+          },
+          reportedBy: {
+            type: 'string',
+          },
+          at: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Promotion: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'component',
+          'environment',
+          'ladder',
+          'kind',
+          'state',
+          'artifact',
+          'requestedBy',
+          'gates',
+          'approvals',
+          'createdAt',
+          'updatedAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          component: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          ladder: {
+            type: 'string',
+          },
+          kind: {
+            $ref: '#/components/schemas/PromotionKind',
+          },
+          state: {
+            $ref: '#/components/schemas/PromotionState',
+          },
+          artifact: {
+            $ref: '#/components/schemas/ArtifactRef',
+          },
+          requestedBy: {
+            type: 'string',
+          },
+          reason: {
+            type: 'string',
+          },
+          gates: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/GateVerdict',
+            },
+          },
+          approvals: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['required', 'received', 'decisions'],
+            properties: {
+              required: {
+                type: 'integer',
+              },
+              received: {
+                type: 'integer',
+              },
+              decisions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['by', 'decision', 'at'],
+                  properties: {
+                    by: {
+                      type: 'string',
+                    },
+                    decision: {
+                      type: 'string',
+                      enum: ['approve', 'reject'],
+                    },
+                    comment: {
+                      type: 'string',
+                    },
+                    at: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          events: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/RolloutEvent',
+            },
+          },
+          replacesPromotionId: {
+            type: 'string',
+          },
+          outcome: {
+            type: 'string',
+            description:
+              'Why it ended as it did (refusal, rejection, failure, success).',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          completedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      PromotionRefused: {
+        type: 'object',
+        required: ['error', 'request', 'response'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['name', 'message'],
+            properties: {
+              name: {
+                type: 'string',
+              },
+              message: {
+                type: 'string',
+              },
+            },
+          },
+          request: {
+            type: 'object',
+            properties: {
+              method: {
+                type: 'string',
+              },
+              url: {
+                type: 'string',
+              },
+            },
+          },
+          response: {
+            type: 'object',
+            required: ['statusCode'],
+            properties: {
+              statusCode: {
+                type: 'number',
+              },
+            },
+          },
+          promotion: {
+            $ref: '#/components/schemas/Promotion',
+          },
+        },
+      },
+      Overview: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component', 'ladder', 'environments'],
+        properties: {
+          component: {
+            type: 'string',
+          },
+          ladder: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'title'],
+            properties: {
+              name: {
+                type: 'string',
+              },
+              title: {
+                type: 'string',
+              },
+            },
+          },
+          environments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['environment'],
+              properties: {
+                environment: {
+                  $ref: '#/components/schemas/Environment',
+                },
+                release: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: [
+                    'artifact',
+                    'promotionId',
+                    'releasedAt',
+                    'releasedBy',
+                    'kind',
+                  ],
+                  properties: {
+                    artifact: {
+                      $ref: '#/components/schemas/ArtifactRef',
+                    },
+                    evidence: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Evidence',
+                      },
+                    },
+                    promotionId: {
+                      type: 'string',
+                    },
+                    releasedAt: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
+                    releasedBy: {
+                      type: 'string',
+                    },
+                    kind: {
+                      $ref: '#/components/schemas/PromotionKind',
+                    },
+                  },
+                },
+                activePromotion: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+                candidate: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['artifact', 'evidence', 'gates', 'decision'],
+                  properties: {
+                    artifact: {
+                      $ref: '#/components/schemas/ArtifactRef',
+                    },
+                    evidence: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Evidence',
+                      },
+                    },
+                    gates: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/GateVerdict',
+                      },
+                    },
+                    decision: {
+                      type: 'string',
+                      enum: ['refused', 'awaiting-approval', 'approved'],
+                      description:
+                        'What a promotion of the candidate would get now.',
+                    },
+                  },
+                },
               },
             },
           },
@@ -112,18 +1881,6 @@ export const spec = {
               statusCode: {
                 type: 'number',
               },
-            },
-          },
-        },
-      },
-    },
-    responses: {
-      ErrorResponse: {
-        description: 'An error, in the standard Backstage error shape.',
-        content: {
-          'application/json': {
-            schema: {
-              $ref: '#/components/schemas/Error',
             },
           },
         },

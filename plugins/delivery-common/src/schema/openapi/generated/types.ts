@@ -13,8 +13,248 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Reports whether the delivery backend can serve requests, including a round trip to its database. */
+    /** @description Reports whether the delivery backend can serve requests, including a round trip to its database. Needs no token. */
     get: operations['GetHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ladders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The configured environment ladders. */
+    get: operations['ListLadders'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The artifacts of a component, newest first, with their latest evidence and releases. */
+    get: operations['ListArtifacts'];
+    put?: never;
+    /** @description Records an immutable build of a component. Recording the same payload again answers 200 with the same artifact (new tags are added); the same digest with a different payload, or a tag that already points to another digest, is refused with 409. The component must be in the catalog (422 otherwise). */
+    post: operations['RecordArtifact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts/{artifactId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One artifact with all of its evidence and quarantines. */
+    get: operations['GetArtifact'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts/{artifactId}/evidence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Appends a piece of evidence (a test run, a scan, a signature…) to an artifact. */
+    post: operations['AddEvidence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts/{artifactId}/quarantine': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Quarantines an artifact: it cannot be promoted anywhere until the quarantine is lifted. Its promotions that have not started deploying are aborted. Users only. */
+    post: operations['QuarantineArtifact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts/{artifactId}/quarantine/lift': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Lifts the quarantine of an artifact. Users only. */
+    post: operations['LiftQuarantine'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Promotions, newest first, filtered. */
+    get: operations['ListPromotions'];
+    put?: never;
+    /** @description Requests a promotion of a component's artifact into an environment. Every gate is evaluated and the decision stored with the promotion. A refused request is recorded too, and answered with 409 listing each failed gate. Kind `hotfix` overrides deploy windows and freezes and needs the override permission. */
+    post: operations['RequestPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions/{promotionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One promotion with its gates, approvals and rollout events. */
+    get: operations['GetPromotion'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions/{promotionId}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Approves a promotion awaiting approval. Users only; never the requester; only members of the environment's approver groups. A second decision by the same user changes nothing. */
+    post: operations['ApprovePromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions/{promotionId}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Rejects a promotion awaiting approval; same rules as approving. */
+    post: operations['RejectPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions/{promotionId}/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Aborts an active promotion. */
+    post: operations['AbortPromotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/promotions/{promotionId}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Reports how the rollout goes: deploying (from approved), verifying with metrics, succeeded, failed or errored. Metrics beyond the environment's rollback thresholds fail the promotion with the reason. A succeeded promotion becomes the environment's release. */
+    post: operations['ReportRolloutEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rollbacks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Rolls an environment back to its last known good artifact: the newest earlier release that succeeded, was not rolled back and is not quarantined. A fast path: no ladder, soak, evidence or window gates, and no approvals unless the environment requires them for rollbacks. */
+    post: operations['Rollback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/overview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Everything the Delivery tab shows first, in one call: per environment of the component's ladder, the current release, the active promotion and the next candidate with its gates. */
+    get: operations['GetOverview'];
     put?: never;
     post?: never;
     delete?: never;
@@ -27,6 +267,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description A UUID. */
+    Id: string;
+    Name: string;
+    /** @description An entity ref of a component; kind and namespace default to component and default. */
+    ComponentRef: string;
+    /** @description The image digest, sha256:<64 lowercase hex>. */
+    Digest: string;
+    Text: string;
+    RequiredText: string;
+    /** Format: uri */
+    Url: string;
+    /** Format: date-time */
+    Timestamp: string;
+    /** @enum {string} */
+    EvidenceKind:
+      | 'unit-test'
+      | 'integration-test'
+      | 'contract-test'
+      | 'container-test'
+      | 'image-scan'
+      | 'manifest-validation'
+      | 'smoke-test'
+      | 'signature'
+      | 'provenance'
+      | 'sbom';
+    /** @enum {string} */
+    PromotionState:
+      | 'refused'
+      | 'awaiting-approval'
+      | 'approved'
+      | 'deploying'
+      | 'verifying'
+      | 'succeeded'
+      | 'failed'
+      | 'rolled-back'
+      | 'rejected'
+      | 'aborted'
+      | 'errored';
+    /** @enum {string} */
+    PromotionKind: 'normal' | 'hotfix' | 'rollback';
     Health: {
       /** @enum {string} */
       status: 'ok';
@@ -36,6 +316,293 @@ export interface components {
         /** @description Round-trip time of a trivial query, in milliseconds. */
         latencyMs: number;
       };
+    };
+    Ladder: {
+      name: string;
+      title: string;
+      environments: components['schemas']['Environment'][];
+    };
+    Environment: {
+      name: string;
+      title: string;
+      cluster?: string;
+      /** @description The namespace pattern, or in an overview the component's namespace. */
+      namespace?: string;
+      /** @enum {string} */
+      strategy: 'rolling' | 'blue-green' | 'canary';
+      requiredEvidence: components['schemas']['EvidenceKind'][];
+      soakTimeSeconds: number;
+      approvals: {
+        count: number;
+        groups: string[];
+      };
+      rollbackThresholds: components['schemas']['RollbackThresholds'];
+      rollbackRequiresApprovals: boolean;
+      windows?: {
+        timezone: string;
+        allow: string[];
+        freezes: {
+          from: components['schemas']['Timestamp'];
+          to: components['schemas']['Timestamp'];
+          reason?: string;
+        }[];
+      };
+    };
+    RollbackThresholds: {
+      maxErrorRate?: number;
+      maxRestarts?: number;
+      maxReadinessFailures?: number;
+      maxP95LatencyMs?: number;
+    };
+    ArtifactInput: {
+      component: components['schemas']['ComponentRef'];
+      digest: components['schemas']['Digest'];
+      /** @description e.g. ghcr.io/acme/payments-api (no tag, no digest). */
+      imageRepository: string;
+      tags?: string[];
+      commitSha: string;
+      commitTime?: components['schemas']['Timestamp'];
+      branch?: string;
+      buildId?: string;
+      buildUrl?: components['schemas']['Url'];
+      sizeBytes?: number;
+      baseImage?: string;
+    };
+    EvidenceSummary: {
+      tests?: {
+        passed: number;
+        failed: number;
+        skipped?: number;
+      };
+      vulnerabilities?: {
+        critical: number;
+        high: number;
+        medium?: number;
+        low?: number;
+      };
+    };
+    EvidenceInput: {
+      kind: components['schemas']['EvidenceKind'];
+      /** @enum {string} */
+      result: 'passed' | 'failed';
+      summary?: components['schemas']['EvidenceSummary'];
+      url?: components['schemas']['Url'];
+    };
+    Evidence: {
+      id: number;
+      kind: components['schemas']['EvidenceKind'];
+      /** @enum {string} */
+      result: 'passed' | 'failed';
+      /**
+       * @description reported = a claim by CI; verified = checked by the backend.
+       * @enum {string}
+       */
+      status: 'reported' | 'verified';
+      summary?: components['schemas']['EvidenceSummary'];
+      url?: string;
+      reportedBy: string;
+      reportedAt: components['schemas']['Timestamp'];
+    };
+    Quarantine: {
+      reason: string;
+      quarantinedBy: string;
+      quarantinedAt: components['schemas']['Timestamp'];
+      liftReason?: string;
+      liftedBy?: string;
+      liftedAt?: components['schemas']['Timestamp'];
+    };
+    ArtifactRef: {
+      id: string;
+      component: string;
+      digest: string;
+      imageRepository: string;
+      tags: string[];
+      commitSha: string;
+      commitTime?: components['schemas']['Timestamp'];
+      branch?: string;
+      buildId?: string;
+      buildUrl?: string;
+      sizeBytes?: number;
+      baseImage?: string;
+      createdBy?: string;
+      createdAt: components['schemas']['Timestamp'];
+    };
+    /** @description An artifact with its latest evidence, its releases and its quarantine. */
+    Artifact: {
+      id: string;
+      component: string;
+      digest: string;
+      imageRepository: string;
+      tags: string[];
+      commitSha: string;
+      commitTime?: components['schemas']['Timestamp'];
+      branch?: string;
+      buildId?: string;
+      buildUrl?: string;
+      sizeBytes?: number;
+      baseImage?: string;
+      createdBy?: string;
+      createdAt: components['schemas']['Timestamp'];
+      /** @description The latest evidence of each kind. */
+      evidence: components['schemas']['Evidence'][];
+      /** @description Environments where this artifact is the current release. */
+      releases: {
+        environment: string;
+        releasedAt: components['schemas']['Timestamp'];
+      }[];
+      quarantine?: components['schemas']['Quarantine'];
+    };
+    /** @description An artifact with all of its evidence and quarantines. */
+    ArtifactDetail: {
+      id: string;
+      component: string;
+      digest: string;
+      imageRepository: string;
+      tags: string[];
+      commitSha: string;
+      commitTime?: components['schemas']['Timestamp'];
+      branch?: string;
+      buildId?: string;
+      buildUrl?: string;
+      sizeBytes?: number;
+      baseImage?: string;
+      createdBy?: string;
+      createdAt: components['schemas']['Timestamp'];
+      /** @description The latest evidence of each kind. */
+      evidence: components['schemas']['Evidence'][];
+      /** @description Environments where this artifact is the current release. */
+      releases: {
+        environment: string;
+        releasedAt: components['schemas']['Timestamp'];
+      }[];
+      quarantine?: components['schemas']['Quarantine'];
+      evidenceHistory: components['schemas']['Evidence'][];
+      quarantineHistory: components['schemas']['Quarantine'][];
+    };
+    ReasonInput: {
+      reason: components['schemas']['RequiredText'];
+    };
+    CommentInput: {
+      comment?: components['schemas']['Text'];
+    };
+    PromotionInput: {
+      component: components['schemas']['ComponentRef'];
+      digest: components['schemas']['Digest'];
+      environment: components['schemas']['Name'];
+      /**
+       * @description hotfix overrides deploy windows and freezes (override permission).
+       * @enum {string}
+       */
+      kind?: 'normal' | 'hotfix';
+      reason?: components['schemas']['Text'];
+    };
+    GateVerdict: {
+      /** @enum {string} */
+      gate:
+        | 'quarantine'
+        | 'release'
+        | 'ladder'
+        | 'soak'
+        | 'evidence'
+        | 'image-policy'
+        | 'window'
+        | 'approvals';
+      /** @enum {string} */
+      verdict: 'passed' | 'failed' | 'pending' | 'skipped';
+      message: string;
+    };
+    RolloutMetrics: {
+      errorRate?: number;
+      restarts?: number;
+      readinessFailures?: number;
+      p95LatencyMs?: number;
+    };
+    RolloutEventInput: {
+      /** @enum {string} */
+      type: 'deploying' | 'verifying' | 'succeeded' | 'failed' | 'errored';
+      metrics?: components['schemas']['RolloutMetrics'];
+      message?: components['schemas']['Text'];
+    };
+    RolloutEvent: {
+      /** @enum {string} */
+      type: 'deploying' | 'verifying' | 'succeeded' | 'failed' | 'errored';
+      metrics?: components['schemas']['RolloutMetrics'];
+      message?: string;
+      reportedBy: string;
+      at: components['schemas']['Timestamp'];
+    };
+    Promotion: {
+      id: string;
+      component: string;
+      environment: string;
+      ladder: string;
+      kind: components['schemas']['PromotionKind'];
+      state: components['schemas']['PromotionState'];
+      artifact: components['schemas']['ArtifactRef'];
+      requestedBy: string;
+      reason?: string;
+      gates: components['schemas']['GateVerdict'][];
+      approvals: {
+        required: number;
+        received: number;
+        decisions: {
+          by: string;
+          /** @enum {string} */
+          decision: 'approve' | 'reject';
+          comment?: string;
+          at: components['schemas']['Timestamp'];
+        }[];
+      };
+      events?: components['schemas']['RolloutEvent'][];
+      replacesPromotionId?: string;
+      /** @description Why it ended as it did (refusal, rejection, failure, success). */
+      outcome?: string;
+      createdAt: components['schemas']['Timestamp'];
+      updatedAt: components['schemas']['Timestamp'];
+      completedAt?: components['schemas']['Timestamp'];
+    };
+    PromotionRefused: {
+      error: {
+        name: string;
+        message: string;
+      };
+      request: {
+        method?: string;
+        url?: string;
+      };
+      response: {
+        statusCode: number;
+      };
+      promotion?: components['schemas']['Promotion'];
+    };
+    Overview: {
+      component: string;
+      ladder: {
+        name: string;
+        title: string;
+      };
+      environments: {
+        environment: components['schemas']['Environment'];
+        release?: {
+          artifact: components['schemas']['ArtifactRef'];
+          evidence?: components['schemas']['Evidence'][];
+          promotionId: string;
+          releasedAt: components['schemas']['Timestamp'];
+          releasedBy: string;
+          kind: components['schemas']['PromotionKind'];
+        };
+        activePromotion?: components['schemas']['Promotion'];
+        candidate?: {
+          artifact: components['schemas']['ArtifactRef'];
+          evidence: components['schemas']['Evidence'][];
+          gates: components['schemas']['GateVerdict'][];
+          /**
+           * @description What a promotion of the candidate would get now.
+           * @enum {string}
+           */
+          decision: 'refused' | 'awaiting-approval' | 'approved';
+        };
+      }[];
     };
     Error: {
       error: {
@@ -62,7 +629,18 @@ export interface components {
       };
     };
   };
-  parameters: never;
+  parameters: {
+    artifactId: components['schemas']['Id'];
+    promotionId: components['schemas']['Id'];
+    /** @description Entity ref of the component, e.g. component:default/payments-api. */
+    componentQuery: components['schemas']['ComponentRef'];
+    /** @description Entity ref of the component, e.g. component:default/payments-api. */
+    componentQueryRequired: components['schemas']['ComponentRef'];
+    /** @description Page size, 1 to 100 (default 20). */
+    limit: number;
+    /** @description The nextCursor of the previous page. */
+    cursor: string;
+  };
   requestBodies: never;
   headers: never;
   pathItems: never;
@@ -85,6 +663,458 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Health'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListLadders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The ladders, and which one is the default. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            defaultLadder: string;
+            items: components['schemas']['Ladder'][];
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListArtifacts: {
+    parameters: {
+      query: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component: components['parameters']['componentQueryRequired'];
+        /** @description Page size, 1 to 100 (default 20). */
+        limit?: components['parameters']['limit'];
+        /** @description The nextCursor of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of artifacts. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Artifact'][];
+            nextCursor?: string;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  RecordArtifact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ArtifactInput'];
+      };
+    };
+    responses: {
+      /** @description The artifact was already recorded with this payload. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Artifact'];
+        };
+      };
+      /** @description The artifact was recorded. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Artifact'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetArtifact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        artifactId: components['parameters']['artifactId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The artifact. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ArtifactDetail'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AddEvidence: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        artifactId: components['parameters']['artifactId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EvidenceInput'];
+      };
+    };
+    responses: {
+      /** @description The evidence was recorded. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evidence'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  QuarantineArtifact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        artifactId: components['parameters']['artifactId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReasonInput'];
+      };
+    };
+    responses: {
+      /** @description The artifact, now quarantined. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Artifact'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  LiftQuarantine: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        artifactId: components['parameters']['artifactId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReasonInput'];
+      };
+    };
+    responses: {
+      /** @description The artifact, no longer quarantined. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Artifact'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListPromotions: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component?: components['parameters']['componentQuery'];
+        environment?: components['schemas']['Name'];
+        /** @description One or more states. */
+        state?: components['schemas']['PromotionState'][];
+        kind?: components['schemas']['PromotionKind'][];
+        /** @description Requested at or after this time. */
+        since?: string;
+        /** @description Requested before this time. */
+        until?: string;
+        /** @description Page size, 1 to 100 (default 20). */
+        limit?: components['parameters']['limit'];
+        /** @description The nextCursor of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of promotions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Promotion'][];
+            nextCursor?: string;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  RequestPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PromotionInput'];
+      };
+    };
+    responses: {
+      /** @description The promotion is awaiting approval or approved. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      /** @description Refused by its gates (the body carries the recorded promotion), or the component already has an active promotion to the environment. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PromotionRefused'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The promotion. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ApprovePromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['CommentInput'];
+      };
+    };
+    responses: {
+      /** @description The promotion after the approval. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  RejectPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['CommentInput'];
+      };
+    };
+    responses: {
+      /** @description The promotion after the rejection. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AbortPromotion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: components['schemas']['Text'];
+        };
+      };
+    };
+    responses: {
+      /** @description The aborted promotion. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ReportRolloutEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RolloutEventInput'];
+      };
+    };
+    responses: {
+      /** @description The promotion after the event. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  Rollback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          component: components['schemas']['ComponentRef'];
+          environment: components['schemas']['Name'];
+          reason: components['schemas']['RequiredText'];
+        };
+      };
+    };
+    responses: {
+      /** @description The rollback promotion. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetOverview: {
+    parameters: {
+      query: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component: components['parameters']['componentQueryRequired'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The overview. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Overview'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigReader } from '@backstage/config';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import yaml from 'yaml';
+import { readDeliveryConfig } from '../config/readDeliveryConfig';
+import { DeliveryStore } from '../database/DeliveryStore';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { DeliveryService } from '../service/DeliveryService';
+import { demoDigest, resolveTime, seedDemo } from './seedDemo';
+
+const root = resolve(__dirname, '../../../..');
+const appConfig = yaml.parse(
+  readFileSync(resolve(root, 'app-config.yaml'), 'utf8'),
+);
+const entities: Entity[] = yaml
+  .parseAllDocuments(
+    readFileSync(resolve(root, 'examples/entities.yaml'), 'utf8'),
+  )
+  .map(d => d.toJSON());
+const catalog = {
+  getEntity: async (ref: string) =>
+    entities.find(e => stringifyEntityRef(e) === ref),
+};
+
+describe('resolveTime', () => {
+  const now = Date.parse('2026-11-27T15:30:00Z');
+  it.each([
+    ['-3h', '2026-11-27T12:30:00.000Z'],
+    ['-2h50m', '2026-11-27T12:40:00.000Z'],
+    ['-6d@08:00', '2026-11-21T08:00:00.000Z'],
+    ['-0d@20:00', '2026-11-27T15:30:00.000Z'], // never in the future
+  ])('%s', (at, expected) => {
+    expect(new Date(resolveTime(at, now)).toISOString()).toBe(expected);
+  });
+  it('refuses nonsense', () => {
+    expect(() => resolveTime('yesterday', now)).toThrow(
+      "Invalid demo time 'yesterday'",
+    );
+  });
+});
+
+describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  it.each([
+    ['a Wednesday afternoon', '2026-11-25T15:30:00Z'],
+    ['just after midnight on a Monday', '2026-11-30T00:20:00Z'],
+  ])(
+    'replays cleanly on %s, with the situations the UI needs',
+    async (_when, nowIso) => {
+      const knex = await databases.init('SQLITE_3');
+      await applyDatabaseMigrations(knex);
+      const store = new DeliveryStore(knex);
+      const config = readDeliveryConfig(new ConfigReader(appConfig));
+      const now = Date.parse(nowIso);
+
+      const result = await seedDemo({
+        file: resolve(root, 'examples/delivery-demo.yaml'),
+        store,
+        config,
+        catalog,
+        logger: mockServices.logger.mock(),
+        now,
+      });
+      expect(result.refused).toBe(3);
+
+      const service = new DeliveryService({
+        store,
+        config,
+        catalog,
+        clock: () => now,
+      });
+      const payments = await service.overview('payments-api');
+      const [dev, staging, production] = payments.environments;
+      expect(dev.release!.artifact.digest).toBe(
+        demoDigest('payments-api', 143),
+      );
+      expect(staging.release!.artifact.digest).toBe(
+        demoDigest('payments-api', 143),
+      );
+      // 1.42.0 was rolled back to 1.41.0 and quarantined.
+      expect(production.release!.artifact.tags).toEqual(['1.41.0']);
+      expect(production.release!.promotion!.kind).toBe('rollback');
+      // 1.43.0 waits for its second approval.
+      expect(production.activePromotion!.promotion.state).toBe(
+        'awaiting-approval',
+      );
+      expect(production.activePromotion!.approvals).toEqual([
+        expect.objectContaining({
+          approverRef: 'user:default/alice',
+          comment: 'Pool leak fixed, load test attached',
+        }),
+      ]);
+
+      const quarantined = await store.getArtifactByDigest(
+        'component:default/payments-api',
+        demoDigest('payments-api', 142),
+      );
+      expect((await store.activeQuarantines([quarantined!.id])).size).toBe(1);
+
+      const refused = await service.listPromotions(
+        { states: ['refused'] },
+        { limit: 10 },
+      );
+      expect(
+        refused.items
+          .map(p => `${p.promotion.componentRef} ${p.promotion.environment}`)
+          .sort(),
+      ).toEqual([
+        'component:default/checkout-web production',
+        'component:default/payments-api dev',
+        'component:default/product-catalog staging',
+      ]);
+
+      const checkout = await service.overview('checkout-web');
+      expect(
+        checkout.environments.map(e => e.release?.artifact.tags[0]),
+      ).toEqual(['2.11.0', '2.10.0', '2.9.0']);
+      // The next candidate for production is 2.10.0 from staging, awaiting approval.
+      expect(checkout.environments[2].candidate).toMatchObject({
+        artifact: { tags: ['2.10.0'] },
+        decision: 'awaiting-approval',
+      });
+
+      // Replaying again changes nothing: the ledger is no longer empty.
+      expect(
+        await seedDemo({
+          file: resolve(root, 'examples/delivery-demo.yaml'),
+          store,
+          config,
+          catalog,
+          logger: mockServices.logger.mock(),
+          now,
+        }),
+      ).toEqual({ steps: 0, refused: 0 });
+    },
+  );
+});

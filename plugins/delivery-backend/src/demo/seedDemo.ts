@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
+import yaml from 'yaml';
+import { DeliveryConfig } from '../config/types';
+import { DeliveryStore } from '../database/DeliveryStore';
+import { Actor, RolloutEventType, RolloutMetrics } from '../domain/types';
+import { DeliveryService, EntityLookup } from '../service/DeliveryService';
+
+/** A step of a demo scenario (see examples/delivery-demo.yaml). */
+interface Step {
+  at: string;
+  as: string;
+  record?: {
+    component: string;
+    build: number;
+    tags?: string[];
+    branch?: string;
+    sizeMb?: number;
+  };
+  evidence?: {
+    component: string;
+    build: number;
+    results: Array<{
+      kind: EvidenceKind;
+      result: 'passed' | 'failed';
+      tests?: { passed: number; failed: number };
+      vulnerabilities?: {
+        critical: number;
+        high: number;
+        medium?: number;
+        low?: number;
+      };
+    }>;
+  };
+  promote?: {
+    component: string;
+    build: number;
+    environment: string;
+    kind?: 'normal' | 'hotfix';
+    reason?: string;
+    /** Roll it out at once (deploying, verifying, succeeded) if approved. */
+    deploy?: boolean;
+  };
+  approve?: { component: string; environment: string; comment?: string };
+  reject?: { component: string; environment: string; comment?: string };
+  rollout?: {
+    component: string;
+    environment: string;
+    /** Default: deploying, verifying with healthy metrics, succeeded. */
+    events?: Array<{
+      type: RolloutEventType;
+      metrics?: RolloutMetrics;
+      message?: string;
+    }>;
+  };
+  rollback?: { component: string; environment: string; reason: string };
+  quarantine?: { component: string; build: number; reason: string };
+}
+
+interface Scenario {
+  actors: Record<
+    string,
+    { type: 'user' | 'service'; ref: string; groups?: string[] }
+  >;
+  steps: Step[];
+}
+
+const DAY = 86_400_000;
+
+const HEALTHY_ROLLOUT: Array<{
+  type: RolloutEventType;
+  metrics?: RolloutMetrics;
+}> = [
+  { type: 'deploying' },
+  {
+    type: 'verifying',
+    metrics: {
+      errorRate: 0.002,
+      restarts: 0,
+      readinessFailures: 0,
+      p95LatencyMs: 180,
+    },
+  },
+  { type: 'succeeded' },
+];
+
+/**
+ * Resolves `-3d`, `-2h30m` or `-2d@10:00` (two days ago at 10:00 UTC)
+ * against `now`.
+ */
+export function resolveTime(at: string, now: number): number {
+  const match = /^-(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:@(\d\d):(\d\d))?$/.exec(
+    at.trim(),
+  );
+  if (!match || at.trim() === '-') {
+    throw new Error(
+      `Invalid demo time '${at}'; use e.g. -3d, -2h30m or -2d@10:00`,
+    );
+  }
+  const [, d, h, m, hh, mm] = match.map(x =>
+    x === undefined ? undefined : Number(x),
+  );
+  let time = now - (d ?? 0) * DAY - (h ?? 0) * 3600_000 - (m ?? 0) * 60_000;
+  if (hh !== undefined) {
+    const day = new Date(time);
+    day.setUTCHours(hh, mm!, 0, 0);
+    time = day.getTime();
+  }
+  return Math.min(time, now);
+}
+
+function hex(seed: string, length: number): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, length);
+}
+
+export function demoDigest(component: string, build: number): string {
+  return `sha256:${hex(`${component}#${build}`, 64)}`;
+}
+
+async function waitForComponents(
+  catalog: EntityLookup,
+  refs: string[],
+  logger: LoggerService,
+) {
+  const deadline = Date.now() + 180_000;
+  for (const ref of refs) {
+    while (!(await catalog.getEntity(ref).catch(() => undefined))) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${ref} did not appear in the catalog within 3 minutes`,
+        );
+      }
+      logger.debug(`Delivery demo waits for ${ref} in the catalog`);
+      await new Promise(r => setTimeout(r, 1000));
+    }
+  }
+}
+
+/**
+ * Replays a demo scenario through the delivery service, with its clock set to
+ * each step's time, when the ledger is empty. Refusals and conflicts are part
+ * of a realistic ledger and are logged, not fatal.
+ */
+export async function seedDemo(options: {
+  file: string;
+  store: DeliveryStore;
+  config: DeliveryConfig;
+  catalog: EntityLookup;
+  logger: LoggerService;
+  now?: number;
+}): Promise<{ steps: number; refused: number }> {
+  const { store, logger } = options;
+  const path = resolve(options.file);
+  const scenario = yaml.parse(await readFile(path, 'utf8'), {
+    merge: true,
+  }) as Scenario;
+  if (!(await store.isEmpty())) {
+    logger.info(`Delivery demo skipped: the ledger already has data`);
+    return { steps: 0, refused: 0 };
+  }
+  const ref = (name: string) => DeliveryService.componentRef(name);
+  const components = new Set<string>();
+  for (const step of scenario.steps) {
+    const target =
+      step.record ??
+      step.evidence ??
+      step.promote ??
+      step.approve ??
+      step.reject ??
+      step.rollout ??
+      step.rollback ??
+      step.quarantine;
+    if (target) components.add(ref(target.component));
+  }
+  await waitForComponents(options.catalog, [...components], logger);
+
+  const now = options.now ?? Date.now();
+  let clock = now;
+  const service = new DeliveryService({
+    store,
+    config: options.config,
+    catalog: options.catalog,
+    clock: () => clock,
+  });
+  const actor = (name: string): Actor => {
+    const a = scenario.actors[name];
+    if (!a) throw new Error(`Demo step uses unknown actor '${name}'`);
+    return {
+      type: a.type,
+      ref: a.ref,
+      ownershipRefs: [a.ref, ...(a.groups ?? [])],
+    };
+  };
+  const artifactId = async (component: string, build: number) => {
+    const artifact = await store.getArtifactByDigest(
+      ref(component),
+      demoDigest(component, build),
+    );
+    if (!artifact)
+      throw new Error(`Demo build ${component}#${build} was not recorded`);
+    return artifact.id;
+  };
+  const active = async (component: string, environment: string) => {
+    const promotion = await store.activePromotion(ref(component), environment);
+    if (!promotion)
+      throw new Error(`No active promotion of ${component} to ${environment}`);
+    return promotion.id;
+  };
+
+  const rollout = async (
+    id: string,
+    events: Array<{
+      type: RolloutEventType;
+      metrics?: RolloutMetrics;
+      message?: string;
+    }>,
+    who: Actor,
+  ) => {
+    for (const event of events) {
+      await service.reportRolloutEvent(id, event, who);
+      clock = Math.min(clock + 2 * 60_000, now);
+    }
+  };
+
+  let refused = 0;
+  for (const step of scenario.steps) {
+    clock = resolveTime(step.at, now);
+    const who = actor(step.as);
+    if (step.record) {
+      const { component, build } = step.record;
+      await service.recordArtifact(
+        {
+          componentRef: ref(component),
+          digest: demoDigest(component, build),
+          imageRepository: `ghcr.io/acme/${component}`,
+          tags: step.record.tags ?? [],
+          commitSha: hex(`commit ${component}#${build}`, 40),
+          commitTime: clock - 25 * 60_000,
+          branch: step.record.branch ?? 'main',
+          buildId: String(build),
+          buildUrl: `https://github.com/acme/${component}/actions/runs/${build}`,
+          sizeBytes: Math.round((step.record.sizeMb ?? 180) * 1e6),
+          baseImage:
+            'gcr.io/distroless/nodejs22-debian12@sha256:2f1b7c7e3e5f4d0d9a1a9e6c4b3f2a1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f',
+        },
+        who,
+      );
+    } else if (step.evidence) {
+      const e = step.evidence;
+      const id = await artifactId(e.component, e.build);
+      for (const r of e.results) {
+        await service.addEvidence(
+          id,
+          {
+            kind: r.kind,
+            result: r.result,
+            summary:
+              r.tests || r.vulnerabilities
+                ? { tests: r.tests, vulnerabilities: r.vulnerabilities }
+                : undefined,
+            url: `https://github.com/acme/${e.component}/actions/runs/${e.build}#${r.kind}`,
+          },
+          who,
+        );
+      }
+    } else if (step.promote) {
+      const p = step.promote;
+      const outcome = await service.requestPromotion(
+        {
+          componentRef: ref(p.component),
+          digest: demoDigest(p.component, p.build),
+          environment: p.environment,
+          kind: p.kind ?? 'normal',
+          reason: p.reason,
+        },
+        who,
+      );
+      if (outcome.refusal) {
+        refused++;
+        logger.info(`Delivery demo: ${outcome.refusal}`);
+      } else if (p.deploy && outcome.view.promotion.state === 'approved') {
+        await rollout(outcome.view.promotion.id, HEALTHY_ROLLOUT, who);
+      }
+    } else if (step.approve || step.reject) {
+      const a = (step.approve ?? step.reject)!;
+      await service.decideApproval(
+        await active(a.component, a.environment),
+        { decision: step.approve ? 'approve' : 'reject', comment: a.comment },
+        who,
+      );
+    } else if (step.rollout) {
+      const r = step.rollout;
+      await rollout(
+        await active(r.component, r.environment),
+        r.events ?? HEALTHY_ROLLOUT,
+        who,
+      );
+    } else if (step.rollback) {
+      const r = step.rollback;
+      const outcome = await service.rollback(
+        {
+          componentRef: ref(r.component),
+          environment: r.environment,
+          reason: r.reason,
+        },
+        who,
+      );
+      if (outcome.view.promotion.state === 'approved') {
+        await rollout(outcome.view.promotion.id, HEALTHY_ROLLOUT, who);
+      }
+    } else if (step.quarantine) {
+      const q = step.quarantine;
+      await service.quarantine(
+        await artifactId(q.component, q.build),
+        q.reason,
+        who,
+      );
+    } else {
+      throw new Error(`Demo step at ${step.at} does nothing`);
+    }
+  }
+  logger.info(
+    `Delivery demo loaded from ${path}: ${scenario.steps.length} steps, ${refused} refused promotions`,
+  );
+  return { steps: scenario.steps.length, refused };
+}

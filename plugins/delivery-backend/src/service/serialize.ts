@@ -1,0 +1,185 @@
+import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
+import { EnvironmentConfig, LadderConfig } from '../config/types';
+import { Artifact, Evidence, Quarantine, RolloutEvent } from '../domain/types';
+import {
+  ArtifactDetail,
+  ArtifactView,
+  ComponentOverview,
+  PromotionView,
+} from './DeliveryService';
+
+type S = DeliveryApiSchemas;
+
+/** Domain times are epoch milliseconds; the API speaks ISO 8601. */
+export function iso(ms: number): string;
+export function iso(ms: number | undefined): string | undefined;
+export function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+export function artifactRefJson(a: Artifact): S['ArtifactRef'] {
+  return {
+    id: a.id,
+    component: a.componentRef,
+    digest: a.digest,
+    imageRepository: a.imageRepository,
+    tags: a.tags,
+    commitSha: a.commitSha,
+    commitTime: iso(a.commitTime),
+    branch: a.branch,
+    buildId: a.buildId,
+    buildUrl: a.buildUrl,
+    sizeBytes: a.sizeBytes,
+    baseImage: a.baseImage,
+    createdBy: a.createdBy,
+    createdAt: iso(a.createdAt),
+  };
+}
+
+export function evidenceJson(e: Evidence): S['Evidence'] {
+  return {
+    id: e.id,
+    kind: e.kind,
+    result: e.result,
+    status: e.status,
+    summary: e.summary,
+    url: e.url,
+    reportedBy: e.reportedBy,
+    reportedAt: iso(e.reportedAt),
+  };
+}
+
+export function quarantineJson(q: Quarantine): S['Quarantine'] {
+  return {
+    reason: q.reason,
+    quarantinedBy: q.quarantinedBy,
+    quarantinedAt: iso(q.quarantinedAt),
+    liftReason: q.liftReason,
+    liftedBy: q.liftedBy,
+    liftedAt: iso(q.liftedAt),
+  };
+}
+
+export function artifactJson(view: ArtifactView): S['Artifact'] {
+  return {
+    ...artifactRefJson(view.artifact),
+    evidence: view.evidence.map(evidenceJson),
+    releases: view.releases.map(r => ({
+      environment: r.environment,
+      releasedAt: iso(r.releasedAt),
+    })),
+    quarantine: view.quarantine && quarantineJson(view.quarantine),
+  };
+}
+
+export function artifactDetailJson(
+  detail: ArtifactDetail,
+): S['ArtifactDetail'] {
+  return {
+    ...artifactJson(detail),
+    evidenceHistory: detail.evidenceHistory.map(evidenceJson),
+    quarantineHistory: detail.quarantineHistory.map(quarantineJson),
+  };
+}
+
+function eventJson(e: RolloutEvent): S['RolloutEvent'] {
+  return {
+    type: e.type,
+    metrics: e.metrics,
+    message: e.message,
+    reportedBy: e.reportedBy,
+    at: iso(e.createdAt),
+  };
+}
+
+export function promotionJson(view: PromotionView): S['Promotion'] {
+  const p = view.promotion;
+  return {
+    id: p.id,
+    component: p.componentRef,
+    environment: p.environment,
+    ladder: p.ladder,
+    kind: p.kind,
+    state: p.state,
+    artifact: artifactRefJson(view.artifact),
+    requestedBy: p.requestedBy,
+    reason: p.reason,
+    gates: p.gates,
+    approvals: {
+      required: p.requiredApprovals,
+      received: view.approvals.filter(a => a.decision === 'approve').length,
+      decisions: view.approvals.map(a => ({
+        by: a.approverRef,
+        decision: a.decision,
+        comment: a.comment,
+        at: iso(a.createdAt),
+      })),
+    },
+    events: view.events?.map(eventJson),
+    replacesPromotionId: p.replacesPromotionId,
+    outcome: p.outcome,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    completedAt: iso(p.completedAt),
+  };
+}
+
+export function environmentJson(
+  env: EnvironmentConfig,
+  namespace: string = env.namespace,
+): S['Environment'] {
+  return {
+    name: env.name,
+    title: env.title,
+    cluster: env.cluster,
+    namespace,
+    strategy: env.strategy,
+    requiredEvidence: env.requiredEvidence,
+    soakTimeSeconds: env.soakTimeMs / 1000,
+    approvals: env.approvals,
+    rollbackThresholds: env.rollbackThresholds,
+    rollbackRequiresApprovals: env.rollbackRequiresApprovals,
+    windows: env.windows && {
+      timezone: env.windows.timezone,
+      allow: env.windows.allow.map(w => w.label),
+      freezes: env.windows.freezes.map(f => ({
+        from: iso(f.from),
+        to: iso(f.to),
+        reason: f.reason,
+      })),
+    },
+  };
+}
+
+export function ladderJson(ladder: LadderConfig): S['Ladder'] {
+  return {
+    name: ladder.name,
+    title: ladder.title,
+    environments: ladder.environments.map(env => environmentJson(env)),
+  };
+}
+
+export function overviewJson(overview: ComponentOverview): S['Overview'] {
+  return {
+    component: overview.componentRef,
+    ladder: { name: overview.ladder.name, title: overview.ladder.title },
+    environments: overview.environments.map(e => ({
+      environment: environmentJson(e.environment, e.namespace),
+      release: e.release && {
+        artifact: artifactRefJson(e.release.artifact),
+        evidence: e.release.evidence.map(evidenceJson),
+        promotionId: e.release.release.promotionId,
+        releasedAt: iso(e.release.release.releasedAt),
+        releasedBy: e.release.release.releasedBy,
+        kind: e.release.promotion?.kind ?? 'normal',
+      },
+      activePromotion: e.activePromotion && promotionJson(e.activePromotion),
+      candidate: e.candidate && {
+        artifact: artifactRefJson(e.candidate.artifact),
+        evidence: e.candidate.evidence.map(evidenceJson),
+        gates: e.candidate.gates,
+        decision: e.candidate.decision,
+      },
+    })),
+  };
+}
