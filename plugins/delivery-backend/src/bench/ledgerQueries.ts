@@ -1,0 +1,308 @@
+/*
+ * Benchmark: the ledger's screen queries at the scale the product is designed
+ * for (2,000 components, 200,000 artifacts, 500,000 promotions), on SQLite,
+ * PostgreSQL or MySQL. Seeds with bulk inserts, then times the service calls
+ * the UI and CLI make, and prints the figures. Not a test: it asserts nothing.
+ *
+ *   yarn workspace @backstage-delivery/plugin-delivery-backend bench [sqlite|pg|mysql]
+ *
+ * pg and mysql use BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING /
+ * BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING and a scratch database
+ * named delivery_bench, dropped afterwards.
+ */
+import { ConfigReader } from '@backstage/config';
+import knexFactory, { Knex } from 'knex';
+import { readDeliveryConfig } from '../config/readDeliveryConfig';
+import { DeliveryStore } from '../database/DeliveryStore';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { DeliveryService } from '../service/DeliveryService';
+
+const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 2000);
+const ARTIFACTS_PER_COMPONENT = 100;
+const PROMOTIONS_PER_COMPONENT = 250;
+const ENVIRONMENTS = ['dev', 'staging', 'production'];
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const STATES = [
+  'succeeded',
+  'succeeded',
+  'succeeded',
+  'failed',
+  'refused',
+  'rolled-back',
+  'aborted',
+];
+
+async function connect(
+  engine: string,
+): Promise<{ knex: Knex; drop: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    return { knex, drop: () => knex.destroy() };
+  }
+  const url =
+    engine === 'pg'
+      ? process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
+      : process.env.BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING;
+  if (!url)
+    throw new Error(`Set the ${engine} test database connection string`);
+  const client = engine === 'pg' ? 'pg' : 'mysql2';
+  const admin = knexFactory({ client, connection: url });
+  await admin.raw('DROP DATABASE IF EXISTS delivery_bench');
+  await admin.raw('CREATE DATABASE delivery_bench');
+  const parsed = new URL(url);
+  parsed.pathname = '/delivery_bench';
+  const knex = knexFactory({
+    client,
+    connection: parsed.toString(),
+    pool: { min: 1, max: 5 },
+  });
+  return {
+    knex,
+    drop: async () => {
+      await knex.destroy();
+      await admin.raw('DROP DATABASE delivery_bench');
+      await admin.destroy();
+    },
+  };
+}
+
+const uuid = (kind: number, n: number) =>
+  `00000000-0000-4000-${(8000 + kind).toString()}-${n
+    .toString(16)
+    .padStart(12, '0')}`;
+const component = (c: number) =>
+  `component:default/svc-${c.toString().padStart(4, '0')}`;
+
+async function seed(knex: Knex) {
+  const started = Date.now();
+  for (let c = 0; c < COMPONENTS; c++) {
+    const ref = component(c);
+    const artifacts = [];
+    const tags = [];
+    const evidence = [];
+    for (let a = 0; a < ARTIFACTS_PER_COMPONENT; a++) {
+      const id = uuid(1, c * ARTIFACTS_PER_COMPONENT + a);
+      const createdAt = NOW - (ARTIFACTS_PER_COMPONENT - a) * 3_600_000;
+      artifacts.push({
+        id,
+        component_ref: ref,
+        digest: `sha256:${(c * 1000 + a).toString(16).padStart(64, '0')}`,
+        image_repository: `ghcr.io/acme/svc-${c}`,
+        commit_sha: (c * 1000 + a).toString(16).padStart(40, '0'),
+        commit_time: createdAt - 600_000,
+        branch: 'main',
+        build_id: String(a),
+        created_by: 'ci',
+        created_at: createdAt,
+      });
+      tags.push({
+        component_ref: ref,
+        tag: `1.0.${a}`,
+        artifact_id: id,
+        created_by: 'ci',
+        created_at: createdAt,
+      });
+      for (const kind of ['unit-test', 'image-scan']) {
+        evidence.push({
+          artifact_id: id,
+          kind,
+          result: 'passed',
+          status: 'reported',
+          summary:
+            kind === 'image-scan'
+              ? '{"vulnerabilities":{"critical":0,"high":1}}'
+              : null,
+          reported_by: 'ci',
+          reported_at: createdAt + 60_000,
+        });
+      }
+    }
+    const promotions = [];
+    const releases = new Map<string, object>();
+    for (let p = 0; p < PROMOTIONS_PER_COMPONENT; p++) {
+      const env = ENVIRONMENTS[p % 3];
+      const artifactIndex = Math.min(
+        ARTIFACTS_PER_COMPONENT - 1,
+        Math.floor(p / 2.5),
+      );
+      const createdAt = NOW - (PROMOTIONS_PER_COMPONENT - p) * 1_400_000;
+      const state = STATES[p % STATES.length];
+      const id = uuid(2, c * PROMOTIONS_PER_COMPONENT + p);
+      promotions.push({
+        id,
+        component_ref: ref,
+        environment: env,
+        ladder: 'standard',
+        artifact_id: uuid(1, c * ARTIFACTS_PER_COMPONENT + artifactIndex),
+        kind: 'normal',
+        state,
+        requested_by: 'ci',
+        gates: '[]',
+        required_approvals: env === 'production' ? 1 : 0,
+        created_at: createdAt,
+        updated_at: createdAt + 600_000,
+        completed_at: createdAt + 600_000,
+      });
+      if (state === 'succeeded') {
+        releases.set(env, {
+          component_ref: ref,
+          environment: env,
+          promotion_id: id,
+          artifact_id: uuid(1, c * ARTIFACTS_PER_COMPONENT + artifactIndex),
+          released_at: createdAt + 600_000,
+          released_by: 'ci',
+        });
+      }
+    }
+    await knex.batchInsert('delivery_artifacts', artifacts, 500);
+    await knex.batchInsert('delivery_artifact_tags', tags, 500);
+    await knex.batchInsert('delivery_evidence', evidence, 500);
+    await knex.batchInsert('delivery_promotions', promotions, 500);
+    await knex.batchInsert('delivery_releases', [...releases.values()], 500);
+    if (c % 250 === 249) {
+      process.stdout.write(
+        `  seeded ${c + 1} components (${Math.round(
+          (Date.now() - started) / 1000,
+        )} s)\n`,
+      );
+    }
+  }
+  return Date.now() - started;
+}
+
+async function time(
+  label: string,
+  runs: number,
+  fn: (i: number) => Promise<unknown>,
+) {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    await fn(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const pick = (q: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  console.log(
+    `${label.padEnd(58)} p50 ${pick(0.5)
+      .toFixed(1)
+      .padStart(7)} ms   p95 ${pick(0.95)
+      .toFixed(1)
+      .padStart(7)} ms   (${runs} runs)`,
+  );
+}
+
+async function main() {
+  const engine = process.argv[2] ?? 'sqlite';
+  const { knex, drop } = await connect(engine);
+  try {
+    await applyDatabaseMigrations(knex);
+    console.log(
+      `Seeding ${COMPONENTS} components, ${
+        COMPONENTS * ARTIFACTS_PER_COMPONENT
+      } artifacts, ${
+        COMPONENTS * PROMOTIONS_PER_COMPONENT
+      } promotions on ${engine}…`,
+    );
+    const seedMs = await seed(knex);
+    console.log(`Seeded in ${(seedMs / 1000).toFixed(1)} s`);
+    if (engine === 'pg') await knex.raw('ANALYZE');
+
+    const config = readDeliveryConfig(
+      new ConfigReader({
+        delivery: {
+          ladders: {
+            standard: {
+              environments: [
+                { name: 'dev', requiredEvidence: ['unit-test'] },
+                {
+                  name: 'staging',
+                  requiredEvidence: ['unit-test', 'image-scan'],
+                },
+                {
+                  name: 'production',
+                  approvals: { count: 1, groups: ['group:default/platform'] },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    const store = new DeliveryStore(knex);
+    const service = new DeliveryService({
+      store,
+      config,
+      catalog: {
+        getEntity: async ref => ({
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: ref.split('/')[1] },
+        }),
+      },
+      clock: () => NOW,
+    });
+    const pickComponent = (i: number) => component((i * 7919) % COMPONENTS);
+
+    await time('overview of a component (Delivery tab, first call)', 50, i =>
+      service.overview(pickComponent(i)),
+    );
+    await time('artifacts of a component, first page of 20', 50, i =>
+      service.listArtifacts(pickComponent(i), { limit: 20 }),
+    );
+    await time(
+      'artifacts of a component, 4th page of 20 (cursor)',
+      20,
+      async i => {
+        let cursor: string | undefined;
+        for (let page = 0; page < 4; page++) {
+          cursor = (
+            await service.listArtifacts(pickComponent(i), { limit: 20, cursor })
+          ).nextCursor;
+        }
+      },
+    );
+    await time('promotions of a component, first page of 20', 50, i =>
+      service.listPromotions({ componentRef: pickComponent(i) }, { limit: 20 }),
+    );
+    await time('promotions of a component in production, page of 20', 50, i =>
+      service.listPromotions(
+        { componentRef: pickComponent(i), environment: 'production' },
+        { limit: 20 },
+      ),
+    );
+    await time(
+      'failed production promotions, organisation, page of 50',
+      20,
+      () =>
+        service.listPromotions(
+          { environment: 'production', states: ['failed', 'rolled-back'] },
+          { limit: 50 },
+        ),
+    );
+    await time('all promotions, 10 pages of 100 (cursor)', 5, async () => {
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        cursor = (await service.listPromotions({}, { limit: 100, cursor }))
+          .nextCursor;
+      }
+    });
+    await time('one artifact with its evidence history', 50, i =>
+      service.getArtifact(
+        uuid(1, ((i * 7919) % COMPONENTS) * ARTIFACTS_PER_COMPONENT + 50),
+      ),
+    );
+  } finally {
+    await drop();
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
