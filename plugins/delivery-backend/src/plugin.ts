@@ -53,7 +53,9 @@ export const deliveryPlugin = createBackendPlugin({
         });
 
         deps.permissionsRegistry.addPermissions(deliveryPermissions);
-        deps.httpRouter.use(await createRouter({ service, ...deps }));
+        deps.httpRouter.use(
+          await createRouter({ service, ...deps, catalog: deps.catalog }),
+        );
         // Load balancers and uptime checks call this without a token; it
         // reveals only the database client name and a latency figure.
         deps.httpRouter.addAuthPolicy({

@@ -512,6 +512,43 @@ export class DeliveryStore {
     return rows.map(toPromotion);
   }
 
+  /** The active promotions of several components. */
+  async activePromotionsOf(componentRefs: string[]): Promise<Promotion[]> {
+    if (componentRefs.length === 0) return [];
+    const rows = await this.db('delivery_promotions')
+      .whereIn('component_ref', [...new Set(componentRefs)])
+      .where('active_lock', ACTIVE);
+    return rows.map(toPromotion);
+  }
+
+  /** Promotions awaiting approval, oldest first. */
+  async awaitingApproval(limit: number): Promise<Promotion[]> {
+    const rows = await this.db('delivery_promotions')
+      .where('state', 'awaiting-approval')
+      .orderBy('updated_at', 'asc')
+      .limit(limit);
+    return rows.map(toPromotion);
+  }
+
+  /**
+   * Promotions of several components that failed, errored or were rolled back
+   * since a time, newest first.
+   */
+  async recentFailures(
+    componentRefs: string[],
+    since: number,
+    limit: number,
+  ): Promise<Promotion[]> {
+    if (componentRefs.length === 0) return [];
+    const rows = await this.db('delivery_promotions')
+      .whereIn('component_ref', [...new Set(componentRefs)])
+      .whereIn('state', ['failed', 'errored', 'rolled-back'])
+      .where('updated_at', '>=', since)
+      .orderBy('updated_at', 'desc')
+      .limit(limit);
+    return rows.map(toPromotion);
+  }
+
   async activePromotion(
     componentRef: string,
     environment: string,
@@ -732,6 +769,14 @@ export class DeliveryStore {
       'component_ref',
       componentRef,
     );
+    return rows.map(toRelease);
+  }
+
+  async releasesOfComponents(componentRefs: string[]): Promise<Release[]> {
+    if (componentRefs.length === 0) return [];
+    const rows = await this.db('delivery_releases').whereIn('component_ref', [
+      ...new Set(componentRefs),
+    ]);
     return rows.map(toRelease);
   }
 

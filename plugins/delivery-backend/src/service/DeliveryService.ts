@@ -92,7 +92,14 @@ export interface CandidateView {
   evidence: Evidence[];
   gates: GateVerdict[];
   decision: 'refused' | 'awaiting-approval' | 'approved';
+  /** Soak progress in the previous environment, when a soak time applies. */
+  soak?: { requiredMs: number; soakedMs: number };
 }
+
+/** Whether the viewer may decide a promotion's approval, and if not, why. */
+export type ApprovalEligibility =
+  | { allowed: true }
+  | { allowed: false; reason: string };
 
 export interface EnvironmentOverview {
   environment: EnvironmentConfig;
@@ -102,9 +109,16 @@ export interface EnvironmentOverview {
     artifact: Artifact;
     evidence: Evidence[];
     promotion?: Promotion;
+    quarantine?: Quarantine;
   };
-  activePromotion?: PromotionView;
+  activePromotion?: PromotionView & { viewer?: ApprovalEligibility };
   candidate?: CandidateView;
+  /** The last known good artifact a rollback would return to. */
+  rollbackTarget?: {
+    artifact: Artifact;
+    promotionId: string;
+    releasedAt: number;
+  };
 }
 
 export interface ComponentOverview {
@@ -112,6 +126,34 @@ export interface ComponentOverview {
   ladder: LadderConfig;
   environments: EnvironmentOverview[];
 }
+
+/** The catalog as the caller may see it, for listing components. */
+export interface ComponentCatalog {
+  /** A page of delivery-enabled components, filtered by owner and system refs. */
+  query(
+    filter: { owner?: string; system?: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<{ entities: Entity[]; nextCursor?: string; totalItems?: number }>;
+  /** The entities with these refs that the caller may see. */
+  byRefs(refs: string[]): Promise<Entity[]>;
+}
+
+export interface ComponentSummary {
+  entity: Entity;
+  componentRef: string;
+  ladder?: LadderConfig;
+  /** Why the component's delivery cannot be shown, e.g. an unknown ladder. */
+  problem?: string;
+  environments: Array<{
+    environment: EnvironmentConfig;
+    release?: { release: Release; artifact: Artifact; kind: PromotionKind };
+    activePromotion?: PromotionView & { viewer?: ApprovalEligibility };
+  }>;
+  recentFailures: PromotionView[];
+}
+
+/** How far back the organisation page looks for failures and rollbacks. */
+export const RECENT_FAILURES_MS = 7 * 86_400_000;
 
 export interface PromotionOutcome {
   view: PromotionView;
@@ -643,9 +685,6 @@ export class DeliveryService {
     actor: Actor,
   ): Promise<PromotionView> {
     const promotion = await this.requirePromotion(id);
-    if (actor.type !== 'user') {
-      throw new NotAllowedError('Only users can approve or reject promotions');
-    }
     if (promotion.state !== 'awaiting-approval') {
       throw new ConflictError(
         describeWrongState(
@@ -655,23 +694,9 @@ export class DeliveryService {
         ),
       );
     }
-    if (actor.ref === promotion.requestedBy) {
-      throw new NotAllowedError(
-        `${actor.ref} requested this promotion and cannot approve or reject it; another member of the approver groups must`,
-      );
-    }
-    const env = this.config.ladders
-      .get(promotion.ladder)
-      ?.environments.find(e => e.name === promotion.environment);
-    const groups = env?.approvals.groups ?? [];
-    if (!groups.some(g => actor.ownershipRefs.includes(g))) {
-      throw new NotAllowedError(
-        `Only members of ${
-          listInWords(groups) || 'the configured approver groups'
-        } may approve promotions to ${promotion.environment}; ${
-          actor.ref
-        } is not one`,
-      );
+    const eligibility = this.approvalEligibility(actor, promotion, []);
+    if (!eligibility.allowed) {
+      throw new NotAllowedError(eligibility.reason);
     }
     const now = this.clock();
     await this.store.transaction(async tx => {
@@ -712,6 +737,51 @@ export class DeliveryService {
       }
     });
     return this.getPromotion(id);
+  }
+
+  /**
+   * Whether an actor may decide a promotion's approval, and if not, why: the
+   * rules of separation of duties, shared by the API (which refuses) and the
+   * UI (which disables the buttons and says why).
+   */
+  approvalEligibility(
+    actor: Actor,
+    promotion: Promotion,
+    approvals: Approval[],
+  ): ApprovalEligibility {
+    if (actor.type !== 'user') {
+      return {
+        allowed: false,
+        reason: 'Only users can approve or reject promotions',
+      };
+    }
+    if (actor.ref === promotion.requestedBy) {
+      return {
+        allowed: false,
+        reason: `${actor.ref} requested this promotion and cannot approve or reject it; another member of the approver groups must`,
+      };
+    }
+    const env = this.config.ladders
+      .get(promotion.ladder)
+      ?.environments.find(e => e.name === promotion.environment);
+    const groups = env?.approvals.groups ?? [];
+    if (!groups.some(g => actor.ownershipRefs.includes(g))) {
+      return {
+        allowed: false,
+        reason: `Only members of ${
+          listInWords(groups) || 'the configured approver groups'
+        } may approve promotions to ${promotion.environment}; ${
+          actor.ref
+        } is not one`,
+      };
+    }
+    if (approvals.some(a => a.approverRef === actor.ref)) {
+      return {
+        allowed: false,
+        reason: `${actor.ref} has already decided on this promotion`,
+      };
+    }
+    return { allowed: true };
   }
 
   async abort(
@@ -888,10 +958,14 @@ export class DeliveryService {
 
   /**
    * Everything the Delivery tab shows first, in a bounded number of queries:
-   * per environment the release, the active promotion and the next candidate
-   * with its gates.
+   * per environment the release, the active promotion (with whether the
+   * viewer may approve it), the next candidate with its gates and soak
+   * progress, and the artifact a rollback would return to.
    */
-  async overview(componentRefInput: string): Promise<ComponentOverview> {
+  async overview(
+    componentRefInput: string,
+    viewer?: Actor,
+  ): Promise<ComponentOverview> {
     const componentRef = DeliveryService.componentRef(componentRefInput);
     const entity = await this.component(componentRef);
     const ladder = this.ladderOf(entity);
@@ -900,17 +974,26 @@ export class DeliveryService {
       this.store.activePromotions(componentRef),
       this.store.newestArtifacts(componentRef, 1),
     ]);
+    const knownGood = await Promise.all(
+      ladder.environments.map(env =>
+        releases.some(r => r.environment === env.name)
+          ? this.store.knownGood(componentRef, env.name, 20)
+          : Promise.resolve([]),
+      ),
+    );
     const artifactIds = [
       ...releases.map(r => r.artifactId),
       ...active.map(p => p.artifactId),
       ...newest.map(a => a.id),
+      ...knownGood.flat().map(p => p.artifactId),
     ];
-    const [artifacts, evidence, activeViews, releasePromotions] =
+    const [artifacts, evidence, activeViews, releasePromotions, quarantines] =
       await Promise.all([
         this.store.getArtifacts(artifactIds),
         this.store.latestEvidence(artifactIds),
         this.promotionViews(active),
         this.store.getPromotions(releases.map(r => r.promotionId)),
+        this.store.activeQuarantines(artifactIds),
       ]);
     const { namespace, name } = parseEntityRef(componentRef);
 
@@ -933,24 +1016,36 @@ export class DeliveryService {
         candidateId !== activeView?.artifact.id
       ) {
         const artifact = artifacts.get(candidateId)!;
-        const gates = evaluateGates(
-          await this.gateInput({
-            componentRef,
-            ladder,
-            env,
-            previous,
-            artifact,
-            kind: 'normal',
-            releases,
-          }),
-        );
+        const input = await this.gateInput({
+          componentRef,
+          ladder,
+          env,
+          previous,
+          artifact,
+          kind: 'normal',
+          releases,
+        });
+        const gates = evaluateGates(input);
+        const soaked = input.previousRelease
+          ? (input.previousRelease.endedAt ?? input.now) -
+            input.previousRelease.releasedAt
+          : undefined;
         candidate = {
           artifact,
           evidence: evidence.get(candidateId) ?? [],
           gates,
           decision: decide(gates),
+          soak:
+            previous && env.soakTimeMs > 0 && soaked !== undefined
+              ? { requiredMs: env.soakTimeMs, soakedMs: soaked }
+              : undefined,
         };
       }
+      const target = knownGood[index].find(
+        p =>
+          p.artifactId !== release?.artifactId &&
+          !quarantines.has(p.artifactId),
+      );
       environments.push({
         environment: env,
         namespace: env.namespace
@@ -962,12 +1057,162 @@ export class DeliveryService {
           artifact: artifacts.get(release.artifactId)!,
           evidence: evidence.get(release.artifactId) ?? [],
           promotion: releasePromotions.get(release.promotionId),
+          quarantine: quarantines.get(release.artifactId),
         },
-        activePromotion: activeView,
+        activePromotion: activeView && {
+          ...activeView,
+          viewer:
+            viewer && activeView.promotion.state === 'awaiting-approval'
+              ? this.approvalEligibility(
+                  viewer,
+                  activeView.promotion,
+                  activeView.approvals,
+                )
+              : undefined,
+        },
         candidate,
+        rollbackTarget: target && {
+          artifact: artifacts.get(target.artifactId)!,
+          promotionId: target.id,
+          releasedAt: target.completedAt!,
+        },
       });
     }
     return { componentRef, ladder, environments };
+  }
+
+  /**
+   * Components with their release per environment, active promotions (and
+   * whether the viewer may approve them) and recent failures and rollbacks:
+   * the organisation page, in a bounded number of queries per page. With
+   * `waitingForMe`, only components with a promotion the viewer may approve.
+   */
+  async listComponents(
+    filter: { owner?: string; system?: string; waitingForMe?: boolean },
+    page: { limit: number; cursor?: string },
+    viewer: Actor,
+    catalog: ComponentCatalog,
+  ): Promise<{
+    items: ComponentSummary[];
+    nextCursor?: string;
+    totalItems?: number;
+  }> {
+    let entities: Entity[];
+    let nextCursor: string | undefined;
+    let totalItems: number | undefined;
+    if (filter.waitingForMe) {
+      const pending = await this.store.awaitingApproval(1000);
+      const approvals = await this.store.listApprovals(pending.map(p => p.id));
+      const refs = [
+        ...new Set(
+          pending
+            .filter(
+              p =>
+                this.approvalEligibility(viewer, p, approvals.get(p.id) ?? [])
+                  .allowed,
+            )
+            .map(p => p.componentRef),
+        ),
+      ];
+      const visible = (await catalog.byRefs(refs))
+        .filter(
+          e =>
+            (!filter.owner ||
+              e.relations?.some(
+                r => r.type === 'ownedBy' && r.targetRef === filter.owner,
+              )) &&
+            (!filter.system ||
+              e.relations?.some(
+                r => r.type === 'partOf' && r.targetRef === filter.system,
+              )),
+        )
+        .sort((a, b) =>
+          stringifyEntityRef(a).localeCompare(stringifyEntityRef(b)),
+        );
+      const offset = page.cursor ? decodeOffset(page.cursor) : 0;
+      entities = visible.slice(offset, offset + page.limit);
+      nextCursor =
+        offset + page.limit < visible.length
+          ? encodeOffset(offset + page.limit)
+          : undefined;
+      totalItems = visible.length;
+    } else {
+      ({ entities, nextCursor, totalItems } = await catalog.query(
+        { owner: filter.owner, system: filter.system },
+        page,
+      ));
+    }
+
+    const refs = entities.map(e => stringifyEntityRef(e));
+    const [releases, active, failures] = await Promise.all([
+      this.store.releasesOfComponents(refs),
+      this.store.activePromotionsOf(refs),
+      this.store.recentFailures(
+        refs,
+        this.clock() - RECENT_FAILURES_MS,
+        refs.length * 5,
+      ),
+    ]);
+    const [artifacts, releasePromotions, activeViews, failureViews] =
+      await Promise.all([
+        this.store.getArtifacts(releases.map(r => r.artifactId)),
+        this.store.getPromotions(releases.map(r => r.promotionId)),
+        this.promotionViews(active),
+        this.promotionViews(failures),
+      ]);
+
+    const items = entities.map((entity, i): ComponentSummary => {
+      const componentRef = refs[i];
+      let ladder: LadderConfig | undefined;
+      let problem: string | undefined;
+      try {
+        ladder = this.ladderOf(entity);
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      return {
+        entity,
+        componentRef,
+        ladder,
+        problem,
+        environments: (ladder?.environments ?? []).map(environment => {
+          const release = releases.find(
+            r =>
+              r.componentRef === componentRef &&
+              r.environment === environment.name,
+          );
+          const activeView = activeViews.find(
+            v =>
+              v.promotion.componentRef === componentRef &&
+              v.promotion.environment === environment.name,
+          );
+          return {
+            environment,
+            release: release && {
+              release,
+              artifact: artifacts.get(release.artifactId)!,
+              kind:
+                releasePromotions.get(release.promotionId)?.kind ?? 'normal',
+            },
+            activePromotion: activeView && {
+              ...activeView,
+              viewer:
+                activeView.promotion.state === 'awaiting-approval'
+                  ? this.approvalEligibility(
+                      viewer,
+                      activeView.promotion,
+                      activeView.approvals,
+                    )
+                  : undefined,
+            },
+          };
+        }),
+        recentFailures: failureViews.filter(
+          v => v.promotion.componentRef === componentRef,
+        ),
+      };
+    });
+    return { items, nextCursor, totalItems };
   }
 
   /** The configured ladders, for clients. */
@@ -978,6 +1223,24 @@ export class DeliveryService {
   get defaultLadder(): string {
     return this.config.defaultLadder;
   }
+}
+
+function encodeOffset(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+function decodeOffset(cursor: string): number {
+  try {
+    const { offset } = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    );
+    if (Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // fall through
+  }
+  throw new InputError(
+    'Invalid cursor; pass the nextCursor of a previous page unchanged',
+  );
 }
 
 /** The recorded outcome of a rollout event, if it ends or explains something. */

@@ -38,9 +38,19 @@ const entities: Entity[] = [
     kind: 'Component',
     metadata: {
       name: 'payments-api',
+      title: 'Payments API',
       annotations: { 'backstage.io/kubernetes-id': 'payments-api' },
     },
-    spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'team-payments',
+      lifecycle: 'production',
+      system: 'commerce',
+    },
+    relations: [
+      { type: 'ownedBy', targetRef: 'group:default/team-payments' },
+      { type: 'partOf', targetRef: 'system:default/commerce' },
+    ],
   },
   {
     apiVersion: 'backstage.io/v1alpha1',
@@ -50,6 +60,14 @@ const entities: Entity[] = [
       annotations: { 'delivery.backstage.io/ladder': 'two-keys' },
     },
     spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
+    relations: [{ type: 'ownedBy', targetRef: 'group:default/team-payments' }],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'status-page' },
+    spec: { type: 'website', owner: 'platform', lifecycle: 'production' },
+    relations: [{ type: 'ownedBy', targetRef: 'group:default/platform' }],
   },
 ];
 
@@ -617,6 +635,110 @@ describe('delivery API', () => {
         auditEvents.find(e => e.options.meta.actionType === 'record')!.options
           .eventId,
       ).toBe('artifact-mutate');
+    });
+  });
+
+  describe('views', () => {
+    it('gives the overview with rollback targets and what the viewer may do', async () => {
+      const overview = (as: string) =>
+        request(server)
+          .get(`/api/delivery/overview?component=${COMPONENT}`)
+          .set('authorization', as)
+          .then(r => r.body.environments);
+
+      const [, staging, production] = await overview(user('carol'));
+      // Build 40 (CI asked for production after its quarantine was lifted).
+      expect(production.activePromotion).toMatchObject({
+        state: 'awaiting-approval',
+        artifact: { digest: digest(40) },
+        viewer: { canApprove: true },
+      });
+      // Staging runs 40; the last known good before it is 31.
+      expect(staging.release.artifact.digest).toBe(digest(40));
+      expect(staging.rollbackTarget).toMatchObject({
+        artifact: { digest: digest(31) },
+      });
+      // Production was rolled back to 30; 31 was rolled back, 20 failed: nothing earlier is good.
+      expect(production.release).toMatchObject({
+        kind: 'rollback',
+        artifact: { digest: digest(30) },
+      });
+      expect(production.rollbackTarget).toBeUndefined();
+
+      expect((await overview(user('alice')))[2].activePromotion.viewer).toEqual(
+        {
+          canApprove: false,
+          reason:
+            'Only members of group:default/platform may approve promotions to production; user:default/alice is not one',
+        },
+      );
+      expect((await overview(ci))[2].activePromotion.viewer).toEqual({
+        canApprove: false,
+        reason: 'Only users can approve or reject promotions',
+      });
+    });
+
+    it('lists components for the organisation page, with filters and "waiting for me"', async () => {
+      const all = await request(server)
+        .get('/api/delivery/components?limit=5')
+        .set('authorization', user('carol'));
+      expect(all.status).toBe(200);
+      expect(all.body.items.map((c: any) => c.component)).toEqual([
+        'component:default/ledger-worker',
+        'component:default/payments-api',
+      ]);
+      const payments = all.body.items[1];
+      expect(payments).toMatchObject({
+        name: 'payments-api',
+        title: 'Payments API',
+        owner: 'group:default/team-payments',
+        system: 'system:default/commerce',
+        ladder: 'standard',
+      });
+      expect(payments.environments.map((e: any) => e.name)).toEqual([
+        'dev',
+        'staging',
+        'production',
+      ]);
+      expect(payments.environments[2].activePromotion).toMatchObject({
+        state: 'awaiting-approval',
+        viewer: { canApprove: true },
+      });
+      expect(payments.recentFailures.map((p: any) => p.state).sort()).toEqual([
+        'failed',
+        'rolled-back',
+      ]);
+
+      const bySystem = await request(server)
+        .get('/api/delivery/components?system=system:default/commerce')
+        .set('authorization', user('carol'));
+      expect(bySystem.body.items.map((c: any) => c.name)).toEqual([
+        'payments-api',
+      ]);
+
+      const paged = await request(server)
+        .get('/api/delivery/components?limit=1')
+        .set('authorization', user('carol'));
+      expect(paged.body.items).toHaveLength(1);
+      const next = await request(server)
+        .get(
+          `/api/delivery/components?limit=1&cursor=${encodeURIComponent(
+            paged.body.nextCursor,
+          )}`,
+        )
+        .set('authorization', user('carol'));
+      expect(next.body.items[0].name).toBe('payments-api');
+
+      const waitingForCarol = await request(server)
+        .get('/api/delivery/components?waitingForMe=true')
+        .set('authorization', user('carol'));
+      expect(waitingForCarol.body.items.map((c: any) => c.name)).toEqual([
+        'payments-api',
+      ]);
+      const waitingForAlice = await request(server)
+        .get('/api/delivery/components?waitingForMe=true')
+        .set('authorization', user('alice'));
+      expect(waitingForAlice.body.items).toEqual([]);
     });
   });
 

@@ -10,6 +10,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CustomErrorBase, NotAllowedError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  DELIVERY_LADDER_ANNOTATION,
+  KUBERNETES_ID_ANNOTATION,
+} from '@backstage-delivery/plugin-delivery-common';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -30,13 +36,18 @@ import Router from 'express-promise-router';
 import { createOpenApiRouter, spec } from '../schema/openapi/generated/router';
 import { checkDatabase } from '../database/checkDatabase';
 import { Actor, PromotionKind } from '../domain/types';
-import { DeliveryService, PromotionOutcome } from './DeliveryService';
+import {
+  ComponentCatalog,
+  DeliveryService,
+  PromotionOutcome,
+} from './DeliveryService';
 import { rejectUnknownFields } from './unknownFields';
 import {
   artifactDetailJson,
   artifactJson,
   evidenceJson,
   ladderJson,
+  componentSummaryJson,
   overviewJson,
   promotionJson,
 } from './serialize';
@@ -60,6 +71,7 @@ type Request = express.Request<any, any, any, any, any>;
 
 export interface RouterOptions {
   service: DeliveryService;
+  catalog: CatalogService;
   database: DatabaseService;
   auth: AuthService;
   httpAuth: HttpAuthService;
@@ -129,6 +141,65 @@ export async function createRouter(
         }`,
       );
     }
+  }
+
+  /** The catalog with the caller's own credentials, for listing components. */
+  function catalogAs(credentials: BackstageCredentials): ComponentCatalog {
+    const fields = [
+      'kind',
+      'metadata.name',
+      'metadata.namespace',
+      'metadata.title',
+      'metadata.annotations',
+      'spec.owner',
+      'spec.system',
+      'relations',
+    ];
+    return {
+      async query(filter, page) {
+        const narrow = {
+          kind: 'component',
+          ...(filter.owner ? { 'relations.ownedBy': filter.owner } : {}),
+          ...(filter.system ? { 'relations.partOf': filter.system } : {}),
+        };
+        const response = await options.catalog.queryEntities(
+          page.cursor
+            ? { cursor: page.cursor, limit: page.limit, fields }
+            : {
+                // Components that opt into delivery by either annotation.
+                filter: [
+                  {
+                    ...narrow,
+                    [`metadata.annotations.${DELIVERY_LADDER_ANNOTATION}`]:
+                      CATALOG_FILTER_EXISTS,
+                  },
+                  {
+                    ...narrow,
+                    [`metadata.annotations.${KUBERNETES_ID_ANNOTATION}`]:
+                      CATALOG_FILTER_EXISTS,
+                  },
+                ],
+                orderFields: { field: 'metadata.name', order: 'asc' },
+                limit: page.limit,
+                fields,
+              },
+          { credentials },
+        );
+        return {
+          entities: response.items,
+          nextCursor: response.pageInfo.nextCursor,
+          totalItems: response.totalItems,
+        };
+      },
+      async byRefs(refs) {
+        if (refs.length === 0) return [];
+        const { items } = await options.catalog.getEntitiesByRefs(
+          { entityRefs: refs, fields },
+          { credentials },
+        );
+        return items.filter((e): e is NonNullable<typeof e> => Boolean(e));
+      },
+    };
   }
 
   /** Runs a mutation inside an audit event that records its outcome. */
@@ -554,9 +625,26 @@ export async function createRouter(
   });
 
   api.get('/overview', async (req, res) => {
-    const { credentials } = await caller(req, ['user', 'service']);
+    const { credentials, actor } = await caller(req, ['user', 'service']);
     await authorize(credentials, deliveryReadPermission);
-    res.json(overviewJson(await service.overview(req.query.component)));
+    res.json(overviewJson(await service.overview(req.query.component, actor)));
+  });
+
+  api.get('/components', async (req, res) => {
+    const { credentials, actor } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    const q = req.query;
+    const page = await service.listComponents(
+      { owner: q.owner, system: q.system, waitingForMe: q.waitingForMe },
+      { limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor },
+      actor,
+      catalogAs(credentials),
+    );
+    res.json({
+      items: page.items.map(componentSummaryJson),
+      nextCursor: page.nextCursor,
+      totalItems: page.totalItems,
+    });
   });
 
   // Parse bodies before the contract is checked, so that an oversized body

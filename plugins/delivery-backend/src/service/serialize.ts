@@ -2,9 +2,16 @@ import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
 import { EnvironmentConfig, LadderConfig } from '../config/types';
 import { Artifact, Evidence, Quarantine, RolloutEvent } from '../domain/types';
 import {
+  getCompoundEntityRef,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ApprovalEligibility,
   ArtifactDetail,
   ArtifactView,
   ComponentOverview,
+  ComponentSummary,
   PromotionView,
 } from './DeliveryService';
 
@@ -92,7 +99,16 @@ function eventJson(e: RolloutEvent): S['RolloutEvent'] {
   };
 }
 
-export function promotionJson(view: PromotionView): S['Promotion'] {
+function viewerJson(viewer?: ApprovalEligibility): S['Promotion']['viewer'] {
+  if (!viewer) return undefined;
+  return viewer.allowed
+    ? { canApprove: true }
+    : { canApprove: false, reason: viewer.reason };
+}
+
+export function promotionJson(
+  view: PromotionView & { viewer?: ApprovalEligibility },
+): S['Promotion'] {
   const p = view.promotion;
   return {
     id: p.id,
@@ -116,6 +132,7 @@ export function promotionJson(view: PromotionView): S['Promotion'] {
       })),
     },
     events: view.events?.map(eventJson),
+    viewer: viewerJson(view.viewer),
     replacesPromotionId: p.replacesPromotionId,
     outcome: p.outcome,
     createdAt: iso(p.createdAt),
@@ -172,6 +189,13 @@ export function overviewJson(overview: ComponentOverview): S['Overview'] {
         releasedAt: iso(e.release.release.releasedAt),
         releasedBy: e.release.release.releasedBy,
         kind: e.release.promotion?.kind ?? 'normal',
+        quarantine:
+          e.release.quarantine && quarantineJson(e.release.quarantine),
+      },
+      rollbackTarget: e.rollbackTarget && {
+        artifact: artifactRefJson(e.rollbackTarget.artifact),
+        promotionId: e.rollbackTarget.promotionId,
+        releasedAt: iso(e.rollbackTarget.releasedAt),
       },
       activePromotion: e.activePromotion && promotionJson(e.activePromotion),
       candidate: e.candidate && {
@@ -179,7 +203,61 @@ export function overviewJson(overview: ComponentOverview): S['Overview'] {
         evidence: e.candidate.evidence.map(evidenceJson),
         gates: e.candidate.gates,
         decision: e.candidate.decision,
+        soak: e.candidate.soak && {
+          requiredSeconds: e.candidate.soak.requiredMs / 1000,
+          soakedSeconds: Math.round(e.candidate.soak.soakedMs / 1000),
+        },
       },
     })),
+  };
+}
+
+function relationTarget(summary: ComponentSummary, type: string) {
+  return summary.entity.relations?.find(r => r.type === type)?.targetRef;
+}
+
+export function componentSummaryJson(
+  summary: ComponentSummary,
+): S['ComponentSummary'] {
+  const entity = summary.entity;
+  const owner =
+    relationTarget(summary, 'ownedBy') ??
+    (typeof entity.spec?.owner === 'string'
+      ? stringifyEntityRef(
+          parseEntityRef(entity.spec.owner, {
+            defaultKind: 'group',
+            defaultNamespace: getCompoundEntityRef(entity).namespace,
+          }),
+        )
+      : undefined);
+  const system =
+    relationTarget(summary, 'partOf') ??
+    (typeof entity.spec?.system === 'string'
+      ? stringifyEntityRef(
+          parseEntityRef(entity.spec.system, {
+            defaultKind: 'system',
+            defaultNamespace: getCompoundEntityRef(entity).namespace,
+          }),
+        )
+      : undefined);
+  return {
+    component: summary.componentRef,
+    name: entity.metadata.name,
+    title: entity.metadata.title,
+    owner,
+    system,
+    ladder: summary.ladder?.name,
+    problem: summary.problem,
+    environments: summary.environments.map(e => ({
+      name: e.environment.name,
+      title: e.environment.title,
+      release: e.release && {
+        artifact: artifactRefJson(e.release.artifact),
+        releasedAt: iso(e.release.release.releasedAt),
+        kind: e.release.kind,
+      },
+      activePromotion: e.activePromotion && promotionJson(e.activePromotion),
+    })),
+    recentFailures: summary.recentFailures.map(v => promotionJson(v)),
   };
 }

@@ -666,6 +666,87 @@ export const spec = {
         },
       },
     },
+    '/components': {
+      get: {
+        operationId: 'ListComponents',
+        description:
+          'The organisation view: delivery-enabled components the caller may see, with their release per environment, active promotions (and whether the caller may approve them) and failures and rollbacks of the last 7 days. Paginated through the catalog, ordered by entity ref.',
+        parameters: [
+          {
+            name: 'owner',
+            in: 'query',
+            allowReserved: true,
+            description:
+              'Entity ref of the owning group, e.g. group:default/team-payments.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'system',
+            in: 'query',
+            allowReserved: true,
+            description:
+              'Entity ref of the system, e.g. system:default/commerce.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'waitingForMe',
+            in: 'query',
+            description:
+              'Only components with a promotion the caller may approve.',
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The nextCursor of the previous page.',
+            schema: {
+              type: 'string',
+              maxLength: 4000,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of components.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ComponentSummary',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                    totalItems: {
+                      type: 'integer',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/overview': {
       get: {
         operationId: 'GetOverview',
@@ -785,6 +866,14 @@ export const spec = {
           '^([A-Za-z]+:)?([a-z0-9][-a-z0-9_.]*/)?[A-Za-z0-9][-A-Za-z0-9_.]*$',
         description:
           'An entity ref of a component; kind and namespace default to component and default.',
+      },
+      EntityRef: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern:
+          '^[A-Za-z]+:([a-z0-9][-a-z0-9_.]*/)?[A-Za-z0-9][-A-Za-z0-9_.]*$',
+        description: 'A full entity ref, kind:namespace/name.',
       },
       Digest: {
         type: 'string',
@@ -1686,6 +1775,21 @@ export const spec = {
               $ref: '#/components/schemas/RolloutEvent',
             },
           },
+          viewer: {
+            description:
+              'In the overview and the organisation view, for a promotion awaiting approval: whether the caller may approve or reject it, and if not, why (separation of duties; the permission policy is checked apart).',
+            type: 'object',
+            additionalProperties: false,
+            required: ['canApprove'],
+            properties: {
+              canApprove: {
+                type: 'boolean',
+              },
+              reason: {
+                type: 'string',
+              },
+            },
+          },
           replacesPromotionId: {
             type: 'string',
           },
@@ -1809,6 +1913,27 @@ export const spec = {
                     kind: {
                       $ref: '#/components/schemas/PromotionKind',
                     },
+                    quarantine: {
+                      $ref: '#/components/schemas/Quarantine',
+                    },
+                  },
+                },
+                rollbackTarget: {
+                  description:
+                    'The last known good artifact a rollback would return to.',
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['artifact', 'promotionId', 'releasedAt'],
+                  properties: {
+                    artifact: {
+                      $ref: '#/components/schemas/ArtifactRef',
+                    },
+                    promotionId: {
+                      type: 'string',
+                    },
+                    releasedAt: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
                   },
                 },
                 activePromotion: {
@@ -1840,9 +1965,99 @@ export const spec = {
                       description:
                         'What a promotion of the candidate would get now.',
                     },
+                    soak: {
+                      description:
+                        'Time in the previous environment, when a soak time applies.',
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['requiredSeconds', 'soakedSeconds'],
+                      properties: {
+                        requiredSeconds: {
+                          type: 'number',
+                        },
+                        soakedSeconds: {
+                          type: 'number',
+                        },
+                      },
+                    },
                   },
                 },
               },
+            },
+          },
+        },
+      },
+      ComponentSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component', 'name', 'environments', 'recentFailures'],
+        properties: {
+          component: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+            description: 'Entity ref of the owner.',
+          },
+          system: {
+            type: 'string',
+            description: 'Entity ref of the system.',
+          },
+          ladder: {
+            type: 'string',
+          },
+          problem: {
+            type: 'string',
+            description:
+              "Why the component's delivery cannot be shown, e.g. an unknown ladder.",
+          },
+          environments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'title'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                title: {
+                  type: 'string',
+                },
+                release: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['artifact', 'releasedAt', 'kind'],
+                  properties: {
+                    artifact: {
+                      $ref: '#/components/schemas/ArtifactRef',
+                    },
+                    releasedAt: {
+                      $ref: '#/components/schemas/Timestamp',
+                    },
+                    kind: {
+                      $ref: '#/components/schemas/PromotionKind',
+                    },
+                  },
+                },
+                activePromotion: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          recentFailures: {
+            description:
+              'Failed, errored and rolled-back promotions of the last 7 days.',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Promotion',
             },
           },
         },

@@ -246,6 +246,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/components': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The organisation view: delivery-enabled components the caller may see, with their release per environment, active promotions (and whether the caller may approve them) and failures and rollbacks of the last 7 days. Paginated through the catalog, ordered by entity ref. */
+    get: operations['ListComponents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/overview': {
     parameters: {
       query?: never;
@@ -272,6 +289,8 @@ export interface components {
     Name: string;
     /** @description An entity ref of a component; kind and namespace default to component and default. */
     ComponentRef: string;
+    /** @description A full entity ref, kind:namespace/name. */
+    EntityRef: string;
     /** @description The image digest, sha256:<64 lowercase hex>. */
     Digest: string;
     Text: string;
@@ -554,6 +573,11 @@ export interface components {
         }[];
       };
       events?: components['schemas']['RolloutEvent'][];
+      /** @description In the overview and the organisation view, for a promotion awaiting approval: whether the caller may approve or reject it, and if not, why (separation of duties; the permission policy is checked apart). */
+      viewer?: {
+        canApprove: boolean;
+        reason?: string;
+      };
       replacesPromotionId?: string;
       /** @description Why it ended as it did (refusal, rejection, failure, success). */
       outcome?: string;
@@ -590,6 +614,13 @@ export interface components {
           releasedAt: components['schemas']['Timestamp'];
           releasedBy: string;
           kind: components['schemas']['PromotionKind'];
+          quarantine?: components['schemas']['Quarantine'];
+        };
+        /** @description The last known good artifact a rollback would return to. */
+        rollbackTarget?: {
+          artifact: components['schemas']['ArtifactRef'];
+          promotionId: string;
+          releasedAt: components['schemas']['Timestamp'];
         };
         activePromotion?: components['schemas']['Promotion'];
         candidate?: {
@@ -601,8 +632,37 @@ export interface components {
            * @enum {string}
            */
           decision: 'refused' | 'awaiting-approval' | 'approved';
+          /** @description Time in the previous environment, when a soak time applies. */
+          soak?: {
+            requiredSeconds: number;
+            soakedSeconds: number;
+          };
         };
       }[];
+    };
+    ComponentSummary: {
+      component: string;
+      name: string;
+      title?: string;
+      /** @description Entity ref of the owner. */
+      owner?: string;
+      /** @description Entity ref of the system. */
+      system?: string;
+      ladder?: string;
+      /** @description Why the component's delivery cannot be shown, e.g. an unknown ladder. */
+      problem?: string;
+      environments: {
+        name: string;
+        title: string;
+        release?: {
+          artifact: components['schemas']['ArtifactRef'];
+          releasedAt: components['schemas']['Timestamp'];
+          kind: components['schemas']['PromotionKind'];
+        };
+        activePromotion?: components['schemas']['Promotion'];
+      }[];
+      /** @description Failed, errored and rolled-back promotions of the last 7 days. */
+      recentFailures: components['schemas']['Promotion'][];
     };
     Error: {
       error: {
@@ -1091,6 +1151,42 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListComponents: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the owning group, e.g. group:default/team-payments. */
+        owner?: components['schemas']['EntityRef'];
+        /** @description Entity ref of the system, e.g. system:default/commerce. */
+        system?: components['schemas']['EntityRef'];
+        /** @description Only components with a promotion the caller may approve. */
+        waitingForMe?: boolean;
+        /** @description Page size, 1 to 100 (default 20). */
+        limit?: components['parameters']['limit'];
+        /** @description The nextCursor of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of components. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['ComponentSummary'][];
+            nextCursor?: string;
+            totalItems?: number;
+          };
         };
       };
       default: components['responses']['ErrorResponse'];
