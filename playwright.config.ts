@@ -1,10 +1,16 @@
 import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
 
 /**
  * End-to-end tests in Debian's Chromium (no Playwright browser download).
  * `make e2e` (part of `make test`) installs Chromium with apt when missing,
- * then starts the backend and the frontend dev server unless they already run.
+ * then starts a fresh backend and frontend dev server on their own ports
+ * (app-config.e2e.yaml), so that the tests begin from the demo data every
+ * time and do not meet a running `make start`.
  */
+const CONFIG = ['app-config.yaml', 'app-config.e2e.yaml']
+  .map(file => `--config ${resolve(__dirname, file)}`)
+  .join(' ');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
@@ -22,17 +28,17 @@ export default defineConfig({
   outputDir: 'e2e-test-report/results',
   webServer: [
     {
-      command: 'yarn start backend',
-      url: 'http://localhost:7007/.backstage/health/v1/readiness',
-      reuseExistingServer: !process.env.CI,
+      command: `yarn backstage-cli repo start backend ${CONFIG}`,
+      url: 'http://localhost:7017/.backstage/health/v1/readiness',
+      reuseExistingServer: false,
       timeout: 180_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },
     {
-      command: 'yarn start app',
-      url: 'http://localhost:3000',
-      reuseExistingServer: !process.env.CI,
+      command: `yarn backstage-cli repo start app ${CONFIG}`,
+      url: 'http://localhost:3017',
+      reuseExistingServer: false,
       timeout: 600_000,
       stdout: 'ignore',
       stderr: 'pipe',
@@ -40,7 +46,8 @@ export default defineConfig({
     },
   ],
   use: {
-    baseURL: 'http://localhost:3000',
+    baseURL: 'http://localhost:3017',
+    viewport: { width: 1440, height: 900 },
     actionTimeout: 30_000,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

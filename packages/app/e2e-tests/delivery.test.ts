@@ -1,5 +1,9 @@
 import { expect, Page, test } from '@playwright/test';
 
+// The tests start from the demo ledger of examples/delivery-demo.yaml, on
+// their own fresh servers (see playwright.config.ts), and run in order.
+test.describe.configure({ mode: 'serial' });
+
 const screenshots = 'e2e-test-report/screenshots';
 
 async function signInAsGuest(page: Page) {
@@ -15,45 +19,122 @@ function tabs(page: Page) {
   return page.getByRole('navigation', { name: 'Content navigation' });
 }
 
-test('a delivery-enabled component has a Delivery tab showing its settings and the ledger', async ({
+test('the Delivery tab shows the ladder, and a second approver moves a promotion on', async ({
   page,
 }) => {
   await signInAsGuest(page);
-
   await page.goto('/catalog/default/component/payments-api');
   await expect(
     page.getByRole('heading', { name: 'Payments API' }),
   ).toBeVisible();
-
   await tabs(page).getByRole('link', { name: 'Delivery' }).click();
   await expect(page).toHaveURL(
     /\/catalog\/default\/component\/payments-api\/delivery$/,
   );
 
-  const settings = page
-    .getByText('Delivery settings')
-    .locator('xpath=ancestor::*[contains(@class,"MuiCard-root")][1]');
-  await expect(settings.getByText('regulated')).toBeVisible();
-  await expect(settings.getByText('payments-api').last()).toBeVisible();
+  await expect(
+    page.getByRole('heading', {
+      name: 'Delivery · Regulated (payments) ladder',
+    }),
+  ).toBeVisible();
+  const dev = page.getByRole('region', { name: 'Development' });
+  const staging = page.getByRole('region', { name: 'Staging' });
+  const production = page.getByRole('region', { name: 'Production' });
 
-  const ledger = page
-    .getByText('Delivery ledger')
-    .locator('xpath=ancestor::*[contains(@class,"MuiCard-root")][1]');
-  await expect(ledger.getByText('connected')).toBeVisible();
-  await expect(ledger.getByText('better-sqlite3')).toBeVisible();
-  await expect(page.getByText('No builds recorded yet')).toBeVisible();
+  // Releases per environment: 1.43.0 in dev and staging; production was
+  // rolled back to 1.41.0 after 1.42.0 misbehaved.
+  await expect(dev.getByText('1.43.0', { exact: true })).toBeVisible();
+  await expect(staging.getByText('1.43.0', { exact: true })).toBeVisible();
+  await expect(production.getByText('1.41.0', { exact: true })).toBeVisible();
+  await expect(production.getByText('rollback', { exact: true })).toBeVisible();
+  await expect(
+    production.getByLabel(/^unit-test passed; 412 passed, 0 failed/),
+  ).toBeVisible();
+  // The next candidate for dev is blocked, and says why.
+  await expect(
+    dev.getByText(/latest unit-test \(14 of 412 tests failed\) failed/),
+  ).toBeVisible();
+  await expect(
+    dev.getByRole('button', { name: 'Promote to Development' }),
+  ).toBeDisabled();
 
+  // 1.43.0 waits for a second approval in production; alice gave the first.
+  await expect(production.getByText('Awaiting approval')).toBeVisible();
+  await expect(
+    production.getByText(/1 of 2 approvals \(✓ alice\)/),
+  ).toBeVisible();
   await page.screenshot({
     path: `${screenshots}/delivery-tab.png`,
     fullPage: true,
   });
+
+  await production.getByRole('button', { name: 'Approve' }).click();
+  const dialog = page.getByRole('dialog', {
+    name: /Approve the promotion of 1\.43\.0 to Production/,
+  });
+  await expect(dialog.getByText('This changes production.')).toBeVisible();
+  await dialog.getByLabel('Comment').fill('Second pair of eyes: LGTM');
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+
+  // The view moves on without a reload.
+  await expect(dialog).toBeHidden();
+  await expect(production.getByText('Approved', { exact: true })).toBeVisible();
+  await expect(production.getByRole('button', { name: 'Approve' })).toHaveCount(
+    0,
+  );
+  const history = page.getByRole('button', {
+    name: 'production approved 1.43.0',
+  });
+  await expect(history).toBeVisible();
+  await history.click();
+  await expect(
+    page.getByText(/Approved by guest .*: Second pair of eyes: LGTM/),
+  ).toBeVisible();
+  await page.screenshot({
+    path: `${screenshots}/delivery-tab-approved.png`,
+    fullPage: true,
+  });
+});
+
+test('the overview card shows the releases per environment', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/checkout-web');
+  const card = page.getByRole('table', { name: 'Releases by environment' });
+  await expect(
+    card.getByRole('row', { name: /Production 2\.9\.0/ }),
+  ).toBeVisible();
+  await expect(
+    card.getByRole('row', { name: /Staging 2\.10\.0/ }),
+  ).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/delivery-card.png` });
+});
+
+test('the organisation page lists components and what waits for the viewer', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/delivery');
+  const table = page.getByRole('table', { name: 'Components' });
+  await expect(table.getByRole('link', { name: 'Checkout web' })).toBeVisible();
+  await expect(table.getByRole('link', { name: 'Payments API' })).toBeVisible();
+  await expect(table.getByRole('row', { name: /Payments API/ })).toContainText(
+    'Rolled back',
+  );
+  await page.screenshot({ path: `${screenshots}/delivery-organisation.png` });
+
+  // Nothing waits for guest any more: they approved the only pending promotion.
+  await page.getByRole('checkbox', { name: 'Waiting for my approval' }).check();
+  await expect(
+    table.getByText('Nothing is waiting for your approval.'),
+  ).toBeVisible();
 });
 
 test('a component that does not opt in has no Delivery tab', async ({
   page,
 }) => {
   await signInAsGuest(page);
-
   await page.goto('/catalog/default/component/status-page');
   await expect(
     page.getByRole('heading', { name: 'Status page' }),

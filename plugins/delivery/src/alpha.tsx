@@ -3,10 +3,18 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { convertLegacyRouteRef } from '@backstage/core-compat-api';
+import { Content } from '@backstage/core-components';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { isDeliveryAvailable } from '@backstage-delivery/plugin-delivery-common';
+import LocalShipping from '@material-ui/icons/LocalShipping';
 import { DeliveryClient, deliveryApiRef } from './api';
+import { rootRouteRef } from './routes';
 
 const deliveryApi = ApiBlueprint.make({
   params: defineParams =>
@@ -31,6 +39,33 @@ const entityDeliveryContent = EntityContentBlueprint.make({
   },
 });
 
+/** The Delivery card on the overview of components that opt in. */
+const entityDeliveryCard = EntityCardBlueprint.make({
+  params: {
+    filter: isDeliveryAvailable,
+    loader: () =>
+      import('./components/EntityDeliveryCard').then(m => (
+        <m.EntityDeliveryCard />
+      )),
+  },
+});
+
+/** The organisation page at /delivery. */
+const deliveryPage = PageBlueprint.make({
+  params: {
+    path: '/delivery',
+    title: 'Delivery',
+    icon: <LocalShipping />,
+    routeRef: convertLegacyRouteRef(rootRouteRef),
+    loader: () =>
+      import('./components/DeliveryPage').then(m => (
+        <Content>
+          <m.DeliveryPageContent />
+        </Content>
+      )),
+  },
+});
+
 /**
  * The delivery plugin for apps on the new frontend system.
  *
@@ -39,5 +74,11 @@ const entityDeliveryContent = EntityContentBlueprint.make({
 export default createFrontendPlugin({
   pluginId: 'delivery',
   info: { packageJson: () => import('../package.json') },
-  extensions: [deliveryApi, entityDeliveryContent],
+  routes: { root: convertLegacyRouteRef(rootRouteRef) },
+  extensions: [
+    deliveryApi,
+    entityDeliveryContent,
+    entityDeliveryCard,
+    deliveryPage,
+  ],
 });

@@ -6,9 +6,14 @@
  * @packageDocumentation
  */
 
-export { deliveryPlugin, EntityDeliveryContent } from './plugin';
+export {
+  deliveryPlugin,
+  EntityDeliveryContent,
+  EntityDeliveryCard,
+  DeliveryPage,
+} from './plugin';
 export { deliveryApiRef, DeliveryClient } from './api';
-export type { DeliveryApi } from './api';
+export type * from './api';
 export {
   isDeliveryAvailable,
   DELIVERY_LADDER_ANNOTATION,

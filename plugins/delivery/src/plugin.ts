@@ -1,12 +1,13 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { DeliveryClient, deliveryApiRef } from './api';
-import { entityContentRouteRef } from './routes';
+import { entityContentRouteRef, rootRouteRef } from './routes';
 
 /**
  * The delivery plugin for apps on the legacy frontend system. Apps on the new
@@ -25,6 +26,7 @@ export const deliveryPlugin = createPlugin({
     }),
   ],
   routes: {
+    root: rootRouteRef,
     entityContent: entityContentRouteRef,
   },
 });
@@ -48,5 +50,42 @@ export const EntityDeliveryContent = deliveryPlugin.provide(
         m => m.EntityDeliveryContent,
       ),
     mountPoint: entityContentRouteRef,
+  }),
+);
+
+/**
+ * The Delivery card for the entity overview page:
+ *
+ * ```tsx
+ * <EntitySwitch.Case if={isDeliveryAvailable}>
+ *   <Grid item md={6}><EntityDeliveryCard /></Grid>
+ * </EntitySwitch.Case>
+ * ```
+ *
+ * @public
+ */
+export const EntityDeliveryCard = deliveryPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeliveryCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityDeliveryCard').then(
+          m => m.EntityDeliveryCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * The organisation page: `<Route path="/delivery" element={<DeliveryPage />} />`.
+ *
+ * @public
+ */
+export const DeliveryPage = deliveryPlugin.provide(
+  createRoutableExtension({
+    name: 'DeliveryPage',
+    component: () =>
+      import('./components/DeliveryPage').then(m => m.DeliveryPageWithHeader),
+    mountPoint: rootRouteRef,
   }),
 );

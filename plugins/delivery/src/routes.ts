@@ -4,3 +4,6 @@ import { createRouteRef } from '@backstage/core-plugin-api';
 export const entityContentRouteRef = createRouteRef({
   id: 'delivery:entity-content',
 });
+
+/** The organisation page, `/delivery` by default. */
+export const rootRouteRef = createRouteRef({ id: 'delivery' });

@@ -1,14 +1,78 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import { DeliveryHealth } from '@backstage-delivery/plugin-delivery-common';
+import {
+  DeliveryApiSchemas,
+  DeliveryHealth,
+} from '@backstage-delivery/plugin-delivery-common';
+
+type S = DeliveryApiSchemas;
+
+export type Artifact = S['Artifact'];
+export type ArtifactDetail = S['ArtifactDetail'];
+export type ArtifactRef = S['ArtifactRef'];
+export type Evidence = S['Evidence'];
+export type Promotion = S['Promotion'];
+export type PromotionState = S['PromotionState'];
+export type PromotionKind = S['PromotionKind'];
+export type GateVerdict = S['GateVerdict'];
+export type Overview = S['Overview'];
+export type EnvironmentOverview = Overview['environments'][number];
+export type ComponentSummary = S['ComponentSummary'];
+export type Ladder = S['Ladder'];
+
+/** A page of a cursor-paginated list. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+  totalItems?: number;
+}
+
+export interface PromotionFilter {
+  component?: string;
+  environment?: string;
+  state?: PromotionState[];
+  kind?: PromotionKind[];
+}
 
 /**
- * Client of the delivery backend (`/api/delivery`).
+ * Client of the delivery backend (`/api/delivery`). Failed requests reject
+ * with a `ResponseError` that carries the backend's message.
  *
  * @public
  */
 export interface DeliveryApi {
   /** Whether the delivery backend and its database are reachable. */
   getHealth(): Promise<DeliveryHealth>;
+  getOverview(componentRef: string): Promise<Overview>;
+  listArtifacts(
+    componentRef: string,
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<Artifact>>;
+  getArtifact(id: string): Promise<ArtifactDetail>;
+  listPromotions(
+    filter: PromotionFilter,
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<Promotion>>;
+  listComponents(
+    filter: { owner?: string; system?: string; waitingForMe?: boolean },
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<ComponentSummary>>;
+  requestPromotion(input: {
+    component: string;
+    digest: string;
+    environment: string;
+    kind?: 'normal' | 'hotfix';
+    reason?: string;
+  }): Promise<Promotion>;
+  approve(promotionId: string, comment?: string): Promise<Promotion>;
+  reject(promotionId: string, comment?: string): Promise<Promotion>;
+  abort(promotionId: string, reason?: string): Promise<Promotion>;
+  rollback(input: {
+    component: string;
+    environment: string;
+    reason: string;
+  }): Promise<Promotion>;
+  quarantine(artifactId: string, reason: string): Promise<Artifact>;
+  liftQuarantine(artifactId: string, reason: string): Promise<Artifact>;
 }
 
 /**

@@ -5,8 +5,8 @@ import { DeliveryClient } from './DeliveryClient';
 function clientAnswering(response: () => Response) {
   const requests: Request[] = [];
   const fetchApi: FetchApi = {
-    fetch: async (input: any) => {
-      requests.push(input as Request);
+    fetch: async (input: any, init?: any) => {
+      requests.push(new Request(input, init));
       return response();
     },
   };
@@ -15,6 +15,96 @@ function clientAnswering(response: () => Response) {
 }
 
 describe('DeliveryClient', () => {
+  it('sends bodies through fetch middlewares that rebuild the request', async () => {
+    const seen: Array<{
+      url: string;
+      method: string;
+      body: string;
+      auth: string | null;
+    }> = [];
+    // Like Backstage's FetchApi in a browser: its middlewares each build a new
+    // Request from the same input, and a browser refuses to build one from a
+    // Request whose body was already used (the jsdom polyfill does not).
+    const used = new WeakSet<object>();
+    const rebuild = (input: any, init?: any) => {
+      if (input instanceof Request && input.body !== null) {
+        if (used.has(input)) {
+          throw new TypeError(
+            "Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.",
+          );
+        }
+        used.add(input);
+      }
+      return new Request(input, init);
+    };
+    const fetchApi: FetchApi = {
+      fetch: async (input: any, init?: any) => {
+        rebuild(input, init);
+        const first = rebuild(input, init);
+        const second = new Request(first, {
+          headers: { authorization: 'Bearer user-token' },
+        });
+        seen.push({
+          url: second.url,
+          method: second.method,
+          body: await second.text(),
+          auth: second.headers.get('authorization'),
+        });
+        return new Response(JSON.stringify({ id: 'p1', state: 'approved' }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    };
+    const client = new DeliveryClient({
+      discoveryApi: mockApis.discovery({ baseUrl: 'http://backstage:7007' }),
+      fetchApi,
+    });
+
+    await expect(client.approve('p1', 'LGTM')).resolves.toMatchObject({
+      state: 'approved',
+    });
+    await client.rollback({
+      component: 'component:default/x',
+      environment: 'production',
+      reason: 'spike',
+    });
+    expect(seen).toEqual([
+      {
+        url: 'http://backstage:7007/api/delivery/promotions/p1/approve',
+        method: 'POST',
+        body: '{"comment":"LGTM"}',
+        auth: 'Bearer user-token',
+      },
+      {
+        url: 'http://backstage:7007/api/delivery/rollbacks',
+        method: 'POST',
+        body: '{"component":"component:default/x","environment":"production","reason":"spike"}',
+        auth: 'Bearer user-token',
+      },
+    ]);
+  });
+
+  it('keeps entity refs readable in query strings', async () => {
+    const { client, requests } = clientAnswering(
+      () =>
+        new Response(JSON.stringify({ items: [] }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
+    await client.listPromotions(
+      {
+        component: 'component:default/payments-api',
+        state: ['refused', 'failed'],
+      },
+      { limit: 5 },
+    );
+    expect(requests[0].url).toBe(
+      'http://backstage:7007/api/delivery/promotions?component=component%3Adefault%2Fpayments-api&state=refused&state=failed&limit=5',
+    );
+  });
+
   it('reads the health of the delivery backend it discovers', async () => {
     const { client, requests } = clientAnswering(
       () =>

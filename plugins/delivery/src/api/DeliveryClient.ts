@@ -5,7 +5,16 @@ import {
   DeliveryHealth,
 } from '@backstage-delivery/plugin-delivery-common';
 import createClient from 'openapi-fetch';
-import { DeliveryApi } from './DeliveryApi';
+import {
+  Artifact,
+  ArtifactDetail,
+  ComponentSummary,
+  DeliveryApi,
+  Overview,
+  Page,
+  Promotion,
+  PromotionFilter,
+} from './DeliveryApi';
 
 /**
  * {@link DeliveryApi} over `fetchApi` (which adds the user's token) and
@@ -23,17 +32,26 @@ export class DeliveryClient implements DeliveryApi {
     this.fetchApi = options.fetchApi;
   }
 
-  async getHealth(): Promise<DeliveryHealth> {
-    const { data } = await (await this.client()).GET('/health');
-    return data!;
-  }
-
   private async client() {
     const fetchApi = this.fetchApi;
     return createClient<DeliveryApiPaths>({
       baseUrl: await this.discoveryApi.getBaseUrl('delivery'),
+      // Keeps entity refs (component:default/x) readable in query strings.
+      querySerializer: { array: { style: 'form', explode: true } },
+      // Backstage's fetch middlewares rebuild the request from its input; a
+      // Request object with a body can be read only once, so pass them a URL
+      // and an init instead.
       fetch: async (request: Request) => {
-        const response = await fetchApi.fetch(request);
+        const body =
+          request.method === 'GET' || request.method === 'HEAD'
+            ? undefined
+            : await request.text();
+        const response = await fetchApi.fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: body || undefined,
+          signal: request.signal,
+        });
         if (!response.ok) {
           throw await ResponseError.fromResponse(response);
         }
@@ -41,4 +59,143 @@ export class DeliveryClient implements DeliveryApi {
       },
     });
   }
+
+  async getHealth(): Promise<DeliveryHealth> {
+    const { data } = await (await this.client()).GET('/health');
+    return data!;
+  }
+
+  async getOverview(componentRef: string): Promise<Overview> {
+    const { data } = await (
+      await this.client()
+    ).GET('/overview', {
+      params: { query: { component: componentRef } },
+    });
+    return data!;
+  }
+
+  async listArtifacts(
+    componentRef: string,
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<Artifact>> {
+    const { data } = await (
+      await this.client()
+    ).GET('/artifacts', {
+      params: { query: { component: componentRef, ...page } },
+    });
+    return data!;
+  }
+
+  async getArtifact(id: string): Promise<ArtifactDetail> {
+    const { data } = await (
+      await this.client()
+    ).GET('/artifacts/{artifactId}', {
+      params: { path: { artifactId: id } },
+    });
+    return data!;
+  }
+
+  async listPromotions(
+    filter: PromotionFilter,
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<Promotion>> {
+    const { data } = await (
+      await this.client()
+    ).GET('/promotions', {
+      params: { query: { ...filter, ...page } },
+    });
+    return data!;
+  }
+
+  async listComponents(
+    filter: { owner?: string; system?: string; waitingForMe?: boolean },
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<ComponentSummary>> {
+    const { data } = await (
+      await this.client()
+    ).GET('/components', {
+      params: { query: { ...filter, ...page } },
+    });
+    return data!;
+  }
+
+  async requestPromotion(input: {
+    component: string;
+    digest: string;
+    environment: string;
+    kind?: 'normal' | 'hotfix';
+    reason?: string;
+  }): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/promotions', {
+      body: input,
+    });
+    return data!;
+  }
+
+  async approve(promotionId: string, comment?: string): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/promotions/{promotionId}/approve', {
+      params: { path: { promotionId } },
+      body: comment ? { comment } : {},
+    });
+    return data!;
+  }
+
+  async reject(promotionId: string, comment?: string): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/promotions/{promotionId}/reject', {
+      params: { path: { promotionId } },
+      body: comment ? { comment } : {},
+    });
+    return data!;
+  }
+
+  async abort(promotionId: string, reason?: string): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/promotions/{promotionId}/abort', {
+      params: { path: { promotionId } },
+      body: reason ? { reason } : {},
+    });
+    return data!;
+  }
+
+  async rollback(input: {
+    component: string;
+    environment: string;
+    reason: string;
+  }): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/rollbacks', {
+      body: input,
+    });
+    return data!;
+  }
+
+  async quarantine(artifactId: string, reason: string): Promise<Artifact> {
+    const { data } = await (
+      await this.client()
+    ).POST('/artifacts/{artifactId}/quarantine', {
+      params: { path: { artifactId } },
+      body: { reason },
+    });
+    return data!;
+  }
+
+  async liftQuarantine(artifactId: string, reason: string): Promise<Artifact> {
+    const { data } = await (
+      await this.client()
+    ).POST('/artifacts/{artifactId}/quarantine/lift', {
+      params: { path: { artifactId } },
+      body: { reason },
+    });
+    return data!;
+  }
 }
+
+export type { PromotionFilter, ComponentSummary };

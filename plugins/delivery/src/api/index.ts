@@ -1,3 +1,3 @@
 export { deliveryApiRef } from './DeliveryApi';
-export type { DeliveryApi } from './DeliveryApi';
+export type * from './DeliveryApi';
 export { DeliveryClient } from './DeliveryClient';

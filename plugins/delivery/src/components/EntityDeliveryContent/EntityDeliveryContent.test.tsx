@@ -1,89 +1,270 @@
-import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
-  TestApiProvider,
+  mockApis,
   renderInTestApp,
+  TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { screen } from '@testing-library/react';
-import { DeliveryApi, deliveryApiRef } from '../../api';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { SWRConfig } from 'swr';
+import { deliveryApiRef, DeliveryApi } from '../../api';
+import {
+  conflict,
+  entity,
+  fakeDeliveryApi,
+  overview,
+} from '../../testing/fixtures';
 import { EntityDeliveryContent } from './EntityDeliveryContent';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    annotations: {
-      'delivery.backstage.io/ladder': 'regulated',
-      'backstage.io/kubernetes-id': 'payments',
-    },
-  },
-  spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
-};
-
-function render(deliveryApi: DeliveryApi, subject: Entity = entity) {
+function render(api: DeliveryApi, options: { deny?: boolean } = {}) {
   return renderInTestApp(
-    <TestApiProvider apis={[[deliveryApiRef, deliveryApi]]}>
-      <EntityProvider entity={subject}>
-        <EntityDeliveryContent />
-      </EntityProvider>
+    <TestApiProvider
+      apis={[
+        [deliveryApiRef, api],
+        [
+          permissionApiRef,
+          mockApis.permission({
+            authorize: options.deny
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+          }),
+        ],
+      ]}
+    >
+      {/* usePermission caches decisions in SWR; each test starts afresh. */}
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <EntityProvider entity={entity}>
+          <EntityDeliveryContent />
+        </EntityProvider>
+      </SWRConfig>
     </TestApiProvider>,
+    { config: { backend: { baseUrl: 'http://backstage:7007' } } },
   );
 }
 
 describe('EntityDeliveryContent', () => {
-  it("shows the component's ladder, Kubernetes id and the ledger it talks to", async () => {
-    await render({
-      getHealth: async () => ({
-        status: 'ok',
-        database: { client: 'pg', latencyMs: 1.5 },
+  it('shows the ladder: releases, evidence, what is under way and what is next', async () => {
+    const { api } = fakeDeliveryApi();
+    await render(api);
+
+    const dev = await screen.findByRole('region', { name: 'Development' });
+    expect(within(dev).getAllByText('1.43.0')[0]).toBeInTheDocument();
+    expect(
+      within(dev).getByText('commit c0ffee14').closest('a'),
+    ).toHaveAttribute(
+      'href',
+      `https://github.com/acme/payments-api/commit/${'c0ffee143'.padEnd(
+        40,
+        '0',
+      )}`,
+    );
+    expect(within(dev).getByText('build 143').closest('a')).toHaveAttribute(
+      'href',
+      'https://ci.example.com/builds/143',
+    );
+    expect(
+      within(dev).getByLabelText(
+        /image-scan passed; vulnerabilities: 0 critical, 1 high, 4 medium/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dev).getByLabelText(/signature passed; verified by the portal/),
+    ).toBeInTheDocument();
+    // The next candidate is blocked, with the reason in words.
+    expect(
+      within(dev).getByText(
+        /dev requires unit-test: latest unit-test \(14 of 412 tests failed\) failed/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dev).getByRole('button', { name: 'Promote to Development' }),
+    ).toBeDisabled();
+
+    const production = screen.getByRole('region', { name: 'Production' });
+    expect(within(production).getByText('rollback')).toBeInTheDocument();
+    expect(
+      within(production).getByText('Awaiting approval'),
+    ).toBeInTheDocument();
+    expect(
+      within(production).getByText('0 of 1 approvals'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', { name: 'Nothing waiting for Staging' }),
+    ).toBeInTheDocument();
+
+    expect(
+      await screen.findByRole('table', { name: 'Builds' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('unit failed')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', {
+        name: 'production awaiting-approval 1.43.0',
       }),
+    ).toBeInTheDocument();
+    // One overview call, one page of builds, one page of history.
+    expect(api.getOverview).toHaveBeenCalledTimes(1);
+    expect(api.listArtifacts).toHaveBeenCalledTimes(1);
+    expect(api.listPromotions).toHaveBeenCalledTimes(1);
+  });
+
+  it('approves a pending promotion with a comment and updates the view', async () => {
+    const { api } = fakeDeliveryApi();
+    await render(api);
+
+    const production = await screen.findByRole('region', {
+      name: 'Production',
     });
-
-    expect(screen.getByText('regulated')).toBeInTheDocument();
-    expect(screen.getByText('payments')).toBeInTheDocument();
-    expect(await screen.findByText('connected')).toBeInTheDocument();
-    expect(screen.getByText('pg')).toBeInTheDocument();
-    expect(screen.getByText('1.5 ms')).toBeInTheDocument();
-    expect(screen.getByText('No builds recorded yet')).toBeInTheDocument();
-  });
-
-  it('names the default ladder when the component does not pick one', async () => {
-    await render(
-      {
-        getHealth: async () => ({
-          status: 'ok',
-          database: { client: 'pg', latencyMs: 1 },
-        }),
-      },
-      {
-        ...entity,
-        metadata: {
-          name: 'checkout',
-          annotations: { 'backstage.io/kubernetes-id': 'checkout' },
-        },
-      },
+    await userEvent.click(
+      within(production).getByRole('button', { name: 'Approve' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText('This changes production.'),
+    ).toBeInTheDocument();
+    await userEvent.type(within(dialog).getByLabelText('Comment'), 'LGTM');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve' }),
     );
 
-    expect(screen.getByText('default ladder')).toBeInTheDocument();
-    expect(await screen.findByText('connected')).toBeInTheDocument();
+    expect(api.approve).toHaveBeenCalledWith(
+      '11111111-0000-4000-8000-000000000001',
+      'LGTM',
+    );
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('region', { name: 'Production' })).getByText(
+          'Approved',
+        ),
+      ).toBeInTheDocument(),
+    );
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(api.getOverview).toHaveBeenCalledTimes(2);
   });
 
-  it('shows the error the backend gave when the ledger is unreachable', async () => {
-    const response = new Response(
-      JSON.stringify({
-        error: { name: 'Error', message: 'database is down' },
-        request: { method: 'GET', url: '/api/delivery/health' },
-        response: { statusCode: 503 },
-      }),
-      { status: 503, headers: { 'content-type': 'application/json' } },
+  it('shows the reasons when the portal refuses a promotion', async () => {
+    const { api } = fakeDeliveryApi();
+    const o = overview();
+    o.environments[0].candidate!.decision = 'approved';
+    o.environments[0].candidate!.gates = [
+      { gate: 'ladder', verdict: 'passed', message: 'ok' },
+    ];
+    api.getOverview.mockResolvedValue(o);
+    api.requestPromotion.mockImplementation(() =>
+      conflict(
+        'Promotion of sha256:aa… to dev refused: [quarantine] it was quarantined by carol 1 min ago: CVE',
+      ),
     );
-    const error = await ResponseError.fromResponse(response);
+    await render(api);
 
-    await render({ getHealth: async () => Promise.reject(error) });
+    const dev = await screen.findByRole('region', { name: 'Development' });
+    await userEvent.click(
+      within(dev).getByRole('button', { name: 'Promote to Development' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Promote' }),
+    );
 
-    expect(await screen.findByText(/database is down/)).toBeInTheDocument();
-    expect(screen.queryByText('connected')).not.toBeInTheDocument();
+    // Shown as the API worded it, visible at once (not behind an expander).
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Promotion of sha256:aa… to dev refused: [quarantine] it was quarantined by carol 1 min ago: CVE',
+    );
+    expect(api.requestPromotion).toHaveBeenCalledWith({
+      component: 'component:default/payments-api',
+      digest: o.environments[0].candidate!.artifact.digest,
+      environment: 'dev',
+      kind: 'normal',
+      reason: undefined,
+    });
+  });
+
+  it('says why the viewer cannot approve', async () => {
+    const { api } = fakeDeliveryApi();
+    const o = overview();
+    o.environments[2].activePromotion!.viewer = {
+      canApprove: false,
+      reason:
+        'user:default/guest requested this promotion and cannot approve or reject it',
+    };
+    api.getOverview.mockResolvedValue(o);
+    await render(api);
+
+    const approve = within(
+      await screen.findByRole('region', { name: 'Production' }),
+    ).getByRole('button', {
+      name: 'Approve',
+    });
+    expect(approve).toBeDisabled();
+    expect(approve).toHaveAttribute(
+      'aria-description',
+      'user:default/guest requested this promotion and cannot approve or reject it',
+    );
+  });
+
+  it('disables actions the permission policy denies, saying which permission', async () => {
+    const { api } = fakeDeliveryApi();
+    await render(api, { deny: true });
+
+    const staging = await screen.findByRole('region', { name: 'Staging' });
+    await waitFor(() =>
+      expect(
+        within(staging).getByRole('button', { name: 'Roll back to 1.41.0' }),
+      ).toHaveAttribute(
+        'aria-description',
+        'You may not roll back for this component (permission delivery.promotion.rollback)',
+      ),
+    );
+  });
+
+  it('explains how CI records the first build when there are none', async () => {
+    const { api } = fakeDeliveryApi({
+      component: 'component:default/payments-api',
+      ladder: { name: 'standard', title: 'Standard' },
+      environments: overview().environments.map(e => ({
+        environment: e.environment,
+      })),
+    });
+    await render(api);
+
+    expect(
+      await screen.findByText('No builds recorded yet'),
+    ).toBeInTheDocument();
+    // The snippet is syntax-highlighted, so its text is split across elements.
+    await waitFor(() =>
+      expect(document.body.textContent).toContain(
+        'curl -X POST http://backstage:7007/api/delivery/artifacts',
+      ),
+    );
+    expect(document.body.textContent).toContain(
+      '"component": "component:default/payments-api"',
+    );
+  });
+
+  it('says so when the viewer may not read the ledger', async () => {
+    const { api } = fakeDeliveryApi();
+    const body = JSON.stringify({
+      error: {
+        name: 'NotAllowedError',
+        message: 'Missing permission delivery.ledger.read',
+      },
+      request: { method: 'GET', url: '/' },
+      response: { statusCode: 403 },
+    });
+    api.getOverview.mockRejectedValue(
+      await ResponseError.fromResponse(
+        new Response(body, {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        }) as any,
+      ),
+    );
+    await render(api);
+
+    expect(
+      await screen.findByText(/You may not see this component's delivery/),
+    ).toBeInTheDocument();
   });
 });

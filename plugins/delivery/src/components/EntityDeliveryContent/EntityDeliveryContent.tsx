@@ -1,67 +1,158 @@
 import {
+  CodeSnippet,
   Content,
   EmptyState,
-  InfoCard,
   Progress,
   ResponseErrorPanel,
-  StructuredMetadataTable,
+  WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { configApiRef, useApi } from '@backstage/core-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { getDeliverySettings } from '@backstage-delivery/plugin-delivery-common';
+import { ResponseError } from '@backstage/errors';
+import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
-import useAsync from 'react-use/esm/useAsync';
-import { deliveryApiRef } from '../../api';
+import IconButton from '@material-ui/core/IconButton';
+import Typography from '@material-ui/core/Typography';
+import Refresh from '@material-ui/icons/Refresh';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { deliveryApiRef, Overview } from '../../api';
+import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
+import { apiMessage } from '../common/apiMessage';
+import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
+import { EnvironmentLadder } from '../EnvironmentLadder/EnvironmentLadder';
+import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
+
+function isEmpty(overview: Overview) {
+  return overview.environments.every(
+    e => !e.release && !e.activePromotion && !e.candidate,
+  );
+}
+
+/** How CI records a build, shown until the first one arrives. */
+export function RecordBuildSnippet(props: { componentRef: string }) {
+  const configApi = useApi(configApiRef);
+  const api = `${configApi.getString('backend.baseUrl')}/api/delivery`;
+  const text = `# In the pipeline, after pushing the image (token: a static external-access token)
+curl -X POST ${api}/artifacts \\
+  -H "Authorization: Bearer $DELIVERY_CI_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{
+    "component": "${props.componentRef}",
+    "digest": "sha256:<the image digest>",
+    "imageRepository": "<registry>/<repository>",
+    "tags": ["<version>"],
+    "commitSha": "'"$GIT_COMMIT"'",
+    "buildUrl": "<link to the CI run>"
+  }'`;
+  return <CodeSnippet language="bash" text={text} showCopyCodeButton />;
+}
+
+/** Why the overview could not be shown, in words for the viewer. */
+function OverviewError(props: { error: Error }) {
+  const status = (props.error as ResponseError).statusCode;
+  if (status === 403) {
+    return (
+      <WarningPanel
+        severity="info"
+        title="You may not see this component's delivery"
+        message="Ask for the delivery.ledger.read permission."
+      />
+    );
+  }
+  if (status === 422) {
+    return (
+      <WarningPanel
+        title="Delivery is not set up for this component"
+        message={apiMessage(props.error)}
+      />
+    );
+  }
+  return <ResponseErrorPanel error={props.error} />;
+}
 
 /**
- * The Delivery tab of a component: its delivery settings and the state of the
- * ledger that records its builds and releases.
+ * The Delivery tab of a component: the environment ladder with its releases,
+ * promotions under way and next candidates, then the builds and the history.
+ * The first view is one overview call plus one page of each list.
  *
  * @public
  */
 export function EntityDeliveryContent() {
   const { entity } = useEntity();
+  const componentRef = stringifyEntityRef(entity);
   const deliveryApi = useApi(deliveryApiRef);
-  const settings = getDeliverySettings(entity);
-  const health = useAsync(() => deliveryApi.getHealth(), [deliveryApi]);
+  const permissions = useDeliveryPermissions(componentRef);
+  const [version, setVersion] = useState(0);
+  const overview = useAsyncRetry(
+    () => deliveryApi.getOverview(componentRef),
+    [deliveryApi, componentRef, version],
+  );
+  const changed = () => setVersion(v => v + 1);
 
+  if (overview.loading && !overview.value) {
+    return <Progress />;
+  }
+  if (overview.error) {
+    return (
+      <Content>
+        <OverviewError error={overview.error} />
+      </Content>
+    );
+  }
+  const value = overview.value!;
   return (
     <Content>
-      <Grid container spacing={3}>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Delivery settings">
-            <StructuredMetadataTable
-              metadata={{
-                Component: entity.metadata.title ?? entity.metadata.name,
-                Ladder: settings.ladder ?? 'default ladder',
-                'Kubernetes id': settings.kubernetesId ?? 'not mapped',
-              }}
+      <Box display="flex" alignItems="center" mb={2}>
+        <Typography variant="h5" component="h2">
+          Delivery · {value.ladder.title} ladder
+        </Typography>
+        <IconButton
+          aria-label="Refresh delivery"
+          onClick={changed}
+          style={{ marginLeft: 8 }}
+        >
+          <Refresh />
+        </IconButton>
+      </Box>
+      {isEmpty(value) ? (
+        <EmptyState
+          missing="data"
+          title="No builds recorded yet"
+          description={`The ledger has no builds of ${entity.metadata.name}. CI records each build once, with its image digest; then it attaches evidence and asks for promotions.`}
+          action={<RecordBuildSnippet componentRef={componentRef} />}
+        />
+      ) : (
+        <Grid container spacing={3}>
+          <Grid item xs={12}>
+            <EnvironmentLadder
+              entity={entity}
+              overview={value}
+              permissions={permissions}
+              onChanged={changed}
             />
-          </InfoCard>
+          </Grid>
+          <Grid item xs={12} xl={7}>
+            <ArtifactsTable
+              entity={entity}
+              componentRef={componentRef}
+              permissions={permissions}
+              version={version}
+              onChanged={changed}
+            />
+          </Grid>
+          <Grid item xs={12} xl={5}>
+            <PromotionHistory
+              componentRef={componentRef}
+              environments={value.environments.map(e => ({
+                name: e.environment.name,
+                title: e.environment.title,
+              }))}
+              version={version}
+            />
+          </Grid>
         </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Delivery ledger">
-            {health.loading && <Progress />}
-            {health.error && <ResponseErrorPanel error={health.error} />}
-            {health.value && (
-              <StructuredMetadataTable
-                metadata={{
-                  Status: 'connected',
-                  Database: health.value.database.client,
-                  'Round trip': `${health.value.database.latencyMs} ms`,
-                }}
-              />
-            )}
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <EmptyState
-            missing="data"
-            title="No builds recorded yet"
-            description={`The ledger has no builds of ${entity.metadata.name}. Builds, their evidence and their releases per environment appear here once the pipeline records them.`}
-          />
-        </Grid>
-      </Grid>
+      )}
     </Content>
   );
 }

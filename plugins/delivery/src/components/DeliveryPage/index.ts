@@ -1,0 +1,1 @@
+export { DeliveryPageContent, DeliveryPageWithHeader } from './DeliveryPage';

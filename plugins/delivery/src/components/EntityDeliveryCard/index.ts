@@ -1,0 +1,1 @@
+export { EntityDeliveryCard } from './EntityDeliveryCard';

@@ -1,0 +1,68 @@
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  deliveryArtifactQuarantinePermission,
+  deliveryPromotionApprovePermission,
+  deliveryPromotionOverridePermission,
+  deliveryPromotionRequestPermission,
+  deliveryPromotionRollbackPermission,
+} from '@backstage-delivery/plugin-delivery-common';
+
+export interface ActionPermission {
+  allowed: boolean;
+  loading: boolean;
+  /** Why the action is not available, for a disabled button's tooltip. */
+  blockedBecause?: string;
+}
+
+function useAction(
+  permission:
+    | typeof deliveryPromotionRequestPermission
+    | typeof deliveryPromotionApprovePermission,
+  componentRef: string,
+  what: string,
+): ActionPermission {
+  const { allowed, loading } = usePermission({
+    permission,
+    resourceRef: componentRef,
+  });
+  let blockedBecause: string | undefined;
+  if (loading) {
+    blockedBecause = 'Checking your permissions…';
+  } else if (!allowed) {
+    blockedBecause = `You may not ${what} for this component (permission ${permission.name})`;
+  }
+  return { allowed, loading, blockedBecause };
+}
+
+/** What the signed-in user may do to a component's delivery. */
+export function useDeliveryPermissions(componentRef: string) {
+  return {
+    request: useAction(
+      deliveryPromotionRequestPermission,
+      componentRef,
+      'request or abort promotions',
+    ),
+    approve: useAction(
+      deliveryPromotionApprovePermission,
+      componentRef,
+      'approve or reject promotions',
+    ),
+    rollback: useAction(
+      deliveryPromotionRollbackPermission,
+      componentRef,
+      'roll back',
+    ),
+    quarantine: useAction(
+      deliveryArtifactQuarantinePermission,
+      componentRef,
+      'quarantine builds',
+    ),
+    override: useAction(
+      deliveryPromotionOverridePermission,
+      componentRef,
+      'request hotfixes',
+    ),
+  };
+}
+
+export type DeliveryPermissions = ReturnType<typeof useDeliveryPermissions>;

@@ -1,0 +1,278 @@
+import { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
+import {
+  Artifact,
+  ArtifactRef,
+  ComponentSummary,
+  DeliveryApi,
+  Evidence,
+  Overview,
+  Promotion,
+} from '../api';
+
+export const componentRef = 'component:default/payments-api';
+
+export const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    annotations: {
+      'backstage.io/kubernetes-id': 'payments-api',
+      'backstage.io/source-location':
+        'url:https://github.com/acme/payments-api/tree/main/',
+    },
+  },
+  spec: { type: 'service', owner: 'team-payments', lifecycle: 'production' },
+};
+
+const hoursAgo = (h: number) =>
+  new Date(Date.now() - h * 3600_000).toISOString();
+
+export function artifact(tag: string, n: number): ArtifactRef {
+  return {
+    id: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
+    component: componentRef,
+    digest: `sha256:${n.toString(16).padStart(64, 'a')}`,
+    imageRepository: 'ghcr.io/acme/payments-api',
+    tags: [tag],
+    commitSha: `c0ffee${n}`.padEnd(40, '0'),
+    buildId: String(n),
+    buildUrl: `https://ci.example.com/builds/${n}`,
+    createdBy: 'github-actions',
+    createdAt: hoursAgo(48),
+  };
+}
+
+export const evidence: Evidence[] = [
+  {
+    id: 1,
+    kind: 'image-scan',
+    result: 'passed',
+    status: 'reported',
+    summary: { vulnerabilities: { critical: 0, high: 1, medium: 4 } },
+    reportedBy: 'github-actions',
+    reportedAt: hoursAgo(47),
+  },
+  {
+    id: 2,
+    kind: 'unit-test',
+    result: 'passed',
+    status: 'reported',
+    summary: { tests: { passed: 412, failed: 0 } },
+    reportedBy: 'github-actions',
+    reportedAt: hoursAgo(47),
+  },
+  {
+    id: 3,
+    kind: 'signature',
+    result: 'passed',
+    status: 'verified',
+    reportedBy: 'github-actions',
+    reportedAt: hoursAgo(47),
+  },
+];
+
+const env = (name: string, title: string) => ({
+  name,
+  title,
+  strategy: 'rolling' as const,
+  requiredEvidence: [],
+  soakTimeSeconds: 0,
+  approvals: {
+    count: name === 'production' ? 1 : 0,
+    groups: ['group:default/platform'],
+  },
+  rollbackThresholds: {},
+  rollbackRequiresApprovals: false,
+  namespace: `payments-api-${name}`,
+  cluster: 'local',
+});
+
+export function pendingPromotion(
+  overrides: Partial<Promotion> = {},
+): Promotion {
+  return {
+    id: '11111111-0000-4000-8000-000000000001',
+    component: componentRef,
+    environment: 'production',
+    ladder: 'standard',
+    kind: 'normal',
+    state: 'awaiting-approval',
+    artifact: artifact('1.43.0', 143),
+    requestedBy: 'github-actions',
+    reason: 'Fix for INC-2231',
+    gates: [
+      {
+        gate: 'ladder',
+        verdict: 'passed',
+        message: 'staging released sha256:… 2 h ago',
+      },
+      {
+        gate: 'approvals',
+        verdict: 'pending',
+        message:
+          'needs 1 approval from members of group:default/platform, not the requester',
+      },
+    ],
+    approvals: { required: 1, received: 0, decisions: [] },
+    events: [],
+    viewer: { canApprove: true },
+    createdAt: hoursAgo(2),
+    updatedAt: hoursAgo(2),
+    ...overrides,
+  };
+}
+
+/** payments-api: 1.43.0 in dev and staging, 1.41.0 in production (a rollback), 1.43.0 awaiting approval. */
+export function overview(): Overview {
+  return {
+    component: componentRef,
+    ladder: { name: 'standard', title: 'Standard' },
+    environments: [
+      {
+        environment: env('dev', 'Development'),
+        release: {
+          artifact: artifact('1.43.0', 143),
+          evidence,
+          promotionId: 'p-dev',
+          releasedAt: hoursAgo(20),
+          releasedBy: 'github-actions',
+          kind: 'normal',
+        },
+        candidate: {
+          artifact: artifact('1.44.0-rc.1', 144),
+          evidence: [],
+          gates: [
+            {
+              gate: 'quarantine',
+              verdict: 'passed',
+              message: 'not quarantined',
+            },
+            {
+              gate: 'evidence',
+              verdict: 'failed',
+              message:
+                'dev requires unit-test: latest unit-test (14 of 412 tests failed) failed',
+            },
+          ],
+          decision: 'refused',
+        },
+      },
+      {
+        environment: env('staging', 'Staging'),
+        release: {
+          artifact: artifact('1.43.0', 143),
+          evidence,
+          promotionId: 'p-staging',
+          releasedAt: hoursAgo(18),
+          releasedBy: 'github-actions',
+          kind: 'normal',
+        },
+        rollbackTarget: {
+          artifact: artifact('1.41.0', 141),
+          promotionId: 'p-old',
+          releasedAt: hoursAgo(120),
+        },
+      },
+      {
+        environment: env('production', 'Production'),
+        release: {
+          artifact: artifact('1.41.0', 141),
+          evidence,
+          promotionId: 'p-prod',
+          releasedAt: hoursAgo(40),
+          releasedBy: 'user:default/alice',
+          kind: 'rollback',
+        },
+        activePromotion: pendingPromotion(),
+      },
+    ],
+  };
+}
+
+export function conflict(message: string): Promise<never> {
+  const body = JSON.stringify({
+    error: { name: 'PromotionRefusedError', message },
+    request: { method: 'POST', url: '/api/delivery/promotions' },
+    response: { statusCode: 409 },
+  });
+  return ResponseError.fromResponse(
+    new Response(body, {
+      status: 409,
+      headers: { 'content-type': 'application/json' },
+    }) as any,
+  ).then(e => Promise.reject(e));
+}
+
+/**
+ * An in-memory DeliveryApi: reads return `state`, actions are jest mocks
+ * that change it the way the backend would.
+ */
+export function fakeDeliveryApi(initial: Overview = overview()) {
+  const state = { overview: initial };
+  const artifacts: Artifact[] = [
+    {
+      ...artifact('1.44.0-rc.1', 144),
+      evidence: [{ ...evidence[1], result: 'failed' }],
+      releases: [],
+    },
+    {
+      ...artifact('1.43.0', 143),
+      evidence,
+      releases: [{ environment: 'dev', releasedAt: hoursAgo(20) }],
+    },
+  ];
+  const api = {
+    getHealth: jest.fn(),
+    getOverview: jest.fn(async () => state.overview),
+    listArtifacts: jest.fn(async () => ({ items: artifacts })),
+    getArtifact: jest.fn(async id => ({
+      ...artifacts.find(a => a.id === id)!,
+      evidenceHistory: evidence,
+      quarantineHistory: [],
+    })),
+    listPromotions: jest.fn(async () => ({
+      items: [
+        pendingPromotion(),
+        pendingPromotion({ id: 'p2', state: 'refused', environment: 'dev' }),
+      ],
+    })),
+    listComponents: jest.fn(async () => ({ items: [] as ComponentSummary[] })),
+    requestPromotion: jest.fn(),
+    approve: jest.fn(async id => {
+      const production = state.overview.environments[2];
+      const approved = pendingPromotion({
+        id,
+        state: 'approved',
+        approvals: {
+          required: 1,
+          received: 1,
+          decisions: [
+            {
+              by: 'user:default/guest',
+              decision: 'approve',
+              at: new Date().toISOString(),
+            },
+          ],
+        },
+        viewer: undefined,
+      });
+      state.overview = {
+        ...state.overview,
+        environments: [
+          state.overview.environments[0],
+          state.overview.environments[1],
+          { ...production, activePromotion: approved },
+        ],
+      };
+      return approved;
+    }),
+    reject: jest.fn(),
+    abort: jest.fn(),
+    rollback: jest.fn(),
+    quarantine: jest.fn(),
+    liftQuarantine: jest.fn(),
+  } as unknown as jest.Mocked<DeliveryApi>;
+  return { api, state };
+}
