@@ -12,6 +12,9 @@ import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { componentRef, entity, fakeDeliveryApi } from '../../testing/fixtures';
 import { ArtifactsTable } from './ArtifactsTable';
 
+// Rendering a whole test app and typing into it is slow on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 function Table(props: { onChanged(): void }) {
   const permissions = useDeliveryPermissions(componentRef);
   return (
@@ -75,6 +78,7 @@ describe('ArtifactsTable', () => {
     await userEvent.type(
       within(dialog).getByLabelText(/Reason/),
       'CVE-2026-1234',
+      { delay: null },
     );
     await userEvent.click(confirm);
     expect(api.quarantine).toHaveBeenCalledWith(

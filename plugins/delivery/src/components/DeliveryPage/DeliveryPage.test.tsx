@@ -14,6 +14,9 @@ import {
 } from '../../testing/fixtures';
 import { DeliveryPageContent } from './DeliveryPage';
 
+// Rendering a whole test app and typing into it is slow on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 const summary = (
   name: string,
   extra: Partial<ComponentSummary> = {},

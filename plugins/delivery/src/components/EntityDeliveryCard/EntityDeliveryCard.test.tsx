@@ -11,6 +11,9 @@ import { deliveryApiRef } from '../../api';
 import { entity, fakeDeliveryApi } from '../../testing/fixtures';
 import { EntityDeliveryCard } from './EntityDeliveryCard';
 
+// Rendering a whole test app and typing into it is slow on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 describe('EntityDeliveryCard', () => {
   it('shows the release per environment and what awaits the viewer', async () => {
     const { api } = fakeDeliveryApi();

@@ -19,6 +19,9 @@ import {
 } from '../../testing/fixtures';
 import { EntityDeliveryContent } from './EntityDeliveryContent';
 
+// Rendering a whole test app and typing into it is slow on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 function render(api: DeliveryApi, options: { deny?: boolean } = {}) {
   return renderInTestApp(
     <TestApiProvider
@@ -124,7 +127,9 @@ describe('EntityDeliveryContent', () => {
     expect(
       within(dialog).getByText('This changes production.'),
     ).toBeInTheDocument();
-    await userEvent.type(within(dialog).getByLabelText('Comment'), 'LGTM');
+    await userEvent.type(within(dialog).getByLabelText('Comment'), 'LGTM', {
+      delay: null,
+    });
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Approve' }),
     );

@@ -12,6 +12,9 @@ import {
 } from '../../testing/fixtures';
 import { PromotionHistory } from './PromotionHistory';
 
+// Rendering a whole test app and typing into it is slow on a busy 2-core machine.
+jest.setTimeout(30_000);
+
 describe('PromotionHistory', () => {
   it('shows each promotion with its gates, approvals and rollout, and filters on the server', async () => {
     const { api } = fakeDeliveryApi();
