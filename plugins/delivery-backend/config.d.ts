@@ -115,6 +115,55 @@ export interface Config {
       };
     };
 
+    /**
+     * How the plugin talks to clusters. Clusters themselves are configured once,
+     * for the official Kubernetes plugin too, under
+     * `kubernetes.clusterLocatorMethods` (type `config`); ladder environments
+     * and previews name them.
+     */
+    kubernetes?: {
+      /** Longest wait for one call to a cluster, e.g. `3s`. Default 3 s. */
+      requestTimeout?: string | HumanDuration;
+      /** How long live state is cached (in `backend.cache`), e.g. `15s`. Default 15 s. */
+      cacheTtl?: string | HumanDuration;
+      /** How often promotions being verified are checked against the cluster. Default 30 s. */
+      verificationInterval?: string | HumanDuration;
+      /**
+       * How long a pod of the new artifact may stay unready after it started
+       * before it counts as a readiness failure during verification. Default 1 min.
+       */
+      readinessGracePeriod?: string | HumanDuration;
+    };
+
+    /** Ephemeral preview namespaces for pull requests and branches. */
+    previews?: {
+      /** The cluster previews are created in (a name from kubernetes.clusterLocatorMethods). */
+      cluster: string;
+      /** Start of every preview namespace name. Default `preview`. */
+      namespacePrefix?: string;
+      /** Lifetime of a new preview, e.g. `24h`. Default 24 h. */
+      defaultTtl?: string | HumanDuration;
+      /** Longest lifetime, counted from creation; extensions stop there. Default 7 d. */
+      maxTtl?: string | HumanDuration;
+      /** Live previews per component. Default 3. */
+      maxPerComponent?: number;
+      /** How often the reaper runs. Default 1 min. */
+      reaperInterval?: string | HumanDuration;
+      /** `spec.hard` of the namespace's ResourceQuota. */
+      resourceQuota?: { [resource: string]: string };
+      /** Container defaults of the namespace's LimitRange. */
+      limitRange?: {
+        defaultRequest?: { cpu?: string; memory?: string };
+        default?: { cpu?: string; memory?: string };
+      };
+      /**
+       * ClusterRole that the pipeline's ServiceAccount in the preview gets through
+       * a RoleBinding limited to that namespace. It must exist; see
+       * examples/kubernetes/delivery-rbac.yaml. Default `delivery-preview-deployer`.
+       */
+      pipelineClusterRole?: string;
+    };
+
     /** Demo data for local use (`make start`). */
     demo?: {
       /**

@@ -232,6 +232,68 @@ describe('readDeliveryConfig', () => {
     );
   });
 
+  it('reads Kubernetes and preview settings, with defaults', () => {
+    const config = read({
+      kubernetes: { requestTimeout: '2s' },
+      previews: {
+        cluster: 'dev-cluster',
+        maxTtl: '3d',
+        maxPerComponent: 2,
+        resourceQuota: { pods: 10, 'requests.cpu': '1' },
+      },
+    });
+    expect(config.kubernetes).toEqual({
+      requestTimeoutMs: 2000,
+      cacheTtlMs: 15_000,
+      verificationIntervalMs: 30_000,
+      readinessGracePeriodMs: 60_000,
+    });
+    expect(config.previews).toEqual({
+      cluster: 'dev-cluster',
+      namespacePrefix: 'preview',
+      defaultTtlMs: 24 * 3600_000,
+      maxTtlMs: 3 * 24 * 3600_000,
+      maxPerComponent: 2,
+      reaperIntervalMs: 60_000,
+      resourceQuota: { pods: '10', 'requests.cpu': '1' },
+      limitRange: {
+        defaultRequest: { cpu: '100m', memory: '128Mi' },
+        default: { cpu: '500m', memory: '512Mi' },
+      },
+      pipelineClusterRole: 'delivery-preview-deployer',
+    });
+    expect(read(undefined).previews).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { previews: {} },
+      "Missing required config value at 'delivery.previews.cluster'",
+    ],
+    [
+      { previews: { cluster: 'c', defaultTtl: '8d' } },
+      "'delivery.previews.defaultTtl': is longer than maxTtl",
+    ],
+    [
+      { previews: { cluster: 'c', maxPerComponent: 0 } },
+      "'delivery.previews.maxPerComponent': must be a whole number >= 1",
+    ],
+    [
+      { previews: { cluster: 'c', namespacePrefix: 'Pre_view' } },
+      "'delivery.previews.namespacePrefix': 'Pre_view' must be a DNS label",
+    ],
+    [
+      { kubernetes: { requestTimeout: 'soon' } },
+      "'delivery.kubernetes.requestTimeout'",
+    ],
+    [
+      { kubernetes: { timeout: '1s' } },
+      "'delivery.kubernetes.timeout': unknown key",
+    ],
+  ])('refuses bad Kubernetes settings %j', (delivery, message) => {
+    expect(() => read(delivery)).toThrow(message);
+  });
+
   it('refuses config of the wrong type, naming the key', () => {
     expect(() => read(withEnv({ title: 42 }))).toThrow(
       'delivery.ladders.standard.environments[1].title',

@@ -17,7 +17,9 @@ import {
   DeployWindows,
   EnvironmentConfig,
   Freeze,
+  KubernetesSettings,
   LadderConfig,
+  PreviewSettings,
   RollbackThresholds,
   VulnerabilityLimits,
 } from './types';
@@ -324,6 +326,8 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'defaultLadder',
     'ladders',
     'imagePolicy',
+    'kubernetes',
+    'previews',
     'demo',
   ]);
 
@@ -410,11 +414,156 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
   return {
     defaultLadder,
     ladders,
+    kubernetes: readKubernetes(config?.getOptionalConfig('kubernetes')),
+    previews: readPreviews(config?.getOptionalConfig('previews')),
     imagePolicy: {
       forbiddenTags: policy?.getOptionalStringArray('forbiddenTags') ?? [],
       maxSizeBytes: maxSizeMb === undefined ? undefined : maxSizeMb * 1e6,
     },
     demoFile: config?.getOptionalString('demo.file') || undefined,
+  };
+}
+
+function duration(
+  config: Config | undefined,
+  key: string,
+  path: string,
+  fallbackMs: number,
+): number {
+  if (!config?.has(key)) return fallbackMs;
+  let ms: number;
+  try {
+    ms = Duration.fromObject(
+      readDurationFromConfig(config, { key }),
+    ).toMillis();
+  } catch (error) {
+    throw invalid(`${path}.${key}`, (error as Error).message);
+  }
+  if (!(ms > 0)) {
+    throw invalid(`${path}.${key}`, 'must be longer than zero');
+  }
+  return ms;
+}
+
+function readKubernetes(config: Config | undefined): KubernetesSettings {
+  const path = 'delivery.kubernetes';
+  checkKeys(config, path, [
+    'requestTimeout',
+    'cacheTtl',
+    'verificationInterval',
+    'readinessGracePeriod',
+  ]);
+  return {
+    requestTimeoutMs: duration(config, 'requestTimeout', path, 3000),
+    cacheTtlMs: duration(config, 'cacheTtl', path, 15_000),
+    verificationIntervalMs: duration(
+      config,
+      'verificationInterval',
+      path,
+      30_000,
+    ),
+    readinessGracePeriodMs: duration(
+      config,
+      'readinessGracePeriod',
+      path,
+      60_000,
+    ),
+  };
+}
+
+/** A map of resource names to quantities; names may contain dots (requests.cpu). */
+function readResources(raw: unknown, path: string) {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid(
+      path,
+      'must map resource names to quantities, e.g. { pods: 20 }',
+    );
+  }
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw invalid(
+        `${path}.${key}`,
+        'must be a quantity such as 500m, 2 or 4Gi',
+      );
+    }
+    result[key] = String(value);
+  }
+  return result;
+}
+
+function readPreviews(config: Config | undefined): PreviewSettings | undefined {
+  if (!config) return undefined;
+  const path = 'delivery.previews';
+  checkKeys(config, path, [
+    'cluster',
+    'namespacePrefix',
+    'defaultTtl',
+    'maxTtl',
+    'maxPerComponent',
+    'reaperInterval',
+    'resourceQuota',
+    'limitRange',
+    'pipelineClusterRole',
+  ]);
+  const namespacePrefix =
+    config.getOptionalString('namespacePrefix') ?? 'preview';
+  if (namespacePrefix.length > 20 || !NAME.test(namespacePrefix)) {
+    throw invalid(
+      `${path}.namespacePrefix`,
+      `'${namespacePrefix}' must be a DNS label of at most 20 characters`,
+    );
+  }
+  const defaultTtlMs = duration(config, 'defaultTtl', path, 24 * 3600_000);
+  const maxTtlMs = duration(config, 'maxTtl', path, 7 * 24 * 3600_000);
+  if (defaultTtlMs > maxTtlMs) {
+    throw invalid(`${path}.defaultTtl`, 'is longer than maxTtl');
+  }
+  const maxPerComponent = config.getOptionalNumber('maxPerComponent') ?? 3;
+  if (!Number.isInteger(maxPerComponent) || maxPerComponent < 1) {
+    throw invalid(
+      `${path}.maxPerComponent`,
+      `must be a whole number >= 1, got ${maxPerComponent}`,
+    );
+  }
+  const limitRange = config.getOptionalConfig('limitRange');
+  checkKeys(limitRange, `${path}.limitRange`, ['defaultRequest', 'default']);
+  return {
+    cluster: config.getString('cluster'),
+    namespacePrefix,
+    defaultTtlMs,
+    maxTtlMs,
+    maxPerComponent,
+    reaperIntervalMs: duration(config, 'reaperInterval', path, 60_000),
+    resourceQuota: config.has('resourceQuota')
+      ? readResources(
+          config.getOptional('resourceQuota'),
+          `${path}.resourceQuota`,
+        )
+      : {
+          'requests.cpu': '2',
+          'requests.memory': '4Gi',
+          'limits.cpu': '4',
+          'limits.memory': '8Gi',
+          pods: '20',
+        },
+    limitRange: {
+      defaultRequest: limitRange?.has('defaultRequest')
+        ? readResources(
+            limitRange.getOptional('defaultRequest'),
+            `${path}.limitRange.defaultRequest`,
+          )
+        : { cpu: '100m', memory: '128Mi' },
+      default: limitRange?.has('default')
+        ? readResources(
+            limitRange.getOptional('default'),
+            `${path}.limitRange.default`,
+          )
+        : { cpu: '500m', memory: '512Mi' },
+    },
+    pipelineClusterRole:
+      config.getOptionalString('pipelineClusterRole') ??
+      'delivery-preview-deployer',
   };
 }
 

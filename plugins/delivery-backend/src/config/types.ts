@@ -71,5 +71,31 @@ export interface DeliveryConfig {
   defaultLadder: string;
   ladders: Map<string, LadderConfig>;
   imagePolicy: ImagePolicy;
+  kubernetes: KubernetesSettings;
+  /** Absent when previews are not configured. */
+  previews?: PreviewSettings;
   demoFile?: string;
+}
+
+export interface KubernetesSettings {
+  requestTimeoutMs: number;
+  cacheTtlMs: number;
+  verificationIntervalMs: number;
+  /** How long a new pod may stay unready before it counts as a readiness failure. */
+  readinessGracePeriodMs: number;
+}
+
+export interface PreviewSettings {
+  cluster: string;
+  namespacePrefix: string;
+  defaultTtlMs: number;
+  maxTtlMs: number;
+  maxPerComponent: number;
+  reaperIntervalMs: number;
+  resourceQuota: Record<string, string>;
+  limitRange: {
+    defaultRequest: Record<string, string>;
+    default: Record<string, string>;
+  };
+  pipelineClusterRole: string;
 }

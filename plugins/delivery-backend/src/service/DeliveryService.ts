@@ -61,6 +61,31 @@ import {
 } from '../domain/types';
 import { checkWindows } from '../domain/windows';
 import { UnprocessableEntityError } from './errors';
+import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
+import {
+  detectDrift,
+  Drift,
+  LiveState,
+  LiveTarget,
+} from '../kubernetes/liveState';
+
+/** What runs in a cluster for a component's environment (see kubernetes/liveState). */
+export interface LiveStateSource {
+  read(target: LiveTarget, options?: { fresh?: boolean }): Promise<LiveState>;
+}
+
+/** Resolves an environment's namespace pattern for a component. */
+export function resolveNamespace(
+  pattern: string,
+  componentRef: string,
+  environment: string,
+): string {
+  const { namespace, name } = parseEntityRef(componentRef);
+  return pattern
+    .replaceAll('{component}', name)
+    .replaceAll('{namespace}', namespace)
+    .replaceAll('{environment}', environment);
+}
 
 /** Looks up catalog entities with the plugin's own credentials. */
 export interface EntityLookup {
@@ -119,6 +144,10 @@ export interface EnvironmentOverview {
     promotionId: string;
     releasedAt: number;
   };
+  /** What runs in the cluster, when a live state source is configured. */
+  live?: LiveState;
+  /** Set when what runs differs from the release. */
+  drift?: Drift;
 }
 
 export interface ComponentOverview {
@@ -172,17 +201,20 @@ export class DeliveryService {
   private readonly catalog: EntityLookup;
   private readonly clock: () => number;
   private readonly newId: () => string;
+  private readonly live?: LiveStateSource;
 
   constructor(options: {
     store: DeliveryStore;
     config: DeliveryConfig;
     catalog: EntityLookup;
+    live?: LiveStateSource;
     clock?: () => number;
     newId?: () => string;
   }) {
     this.store = options.store;
     this.config = options.config;
     this.catalog = options.catalog;
+    this.live = options.live;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -884,6 +916,38 @@ export class DeliveryService {
     return this.getPromotion(id);
   }
 
+  /**
+   * Fails a promotion that is verifying, from observations of the cluster
+   * (the verification reconciler). False if it was no longer verifying.
+   */
+  async failVerification(
+    id: string,
+    breaches: string[],
+    metrics: RolloutMetrics,
+    reporter: string,
+  ): Promise<boolean> {
+    const now = this.clock();
+    return this.store.transaction(async tx => {
+      const moved = await tx.transition(id, ['verifying'], 'failed', {
+        now,
+        active: false,
+        outcome: `verification failed: ${listInWords(
+          breaches,
+        )} (observed in the cluster)`,
+      });
+      if (moved) {
+        await tx.addRolloutEvent(id, {
+          type: 'failed',
+          metrics,
+          message: `observed in the cluster: ${listInWords(breaches)}`,
+          reportedBy: reporter,
+          createdAt: now,
+        });
+      }
+      return moved;
+    });
+  }
+
   /** Makes a succeeded promotion the environment's release. */
   private async release(tx: DeliveryStore, promotion: Promotion, now: number) {
     const releases = await tx.getReleases(promotion.componentRef);
@@ -995,7 +1059,23 @@ export class DeliveryService {
         this.store.getPromotions(releases.map(r => r.promotionId)),
         this.store.activeQuarantines(artifactIds),
       ]);
-    const { namespace, name } = parseEntityRef(componentRef);
+    const kubernetesId =
+      entity.metadata.annotations?.[KUBERNETES_ANNOTATION]?.trim();
+    const liveStates = this.live
+      ? await Promise.all(
+          ladder.environments.map(env =>
+            this.live!.read({
+              cluster: env.cluster,
+              namespace: resolveNamespace(
+                env.namespace,
+                componentRef,
+                env.name,
+              ),
+              kubernetesId,
+            }),
+          ),
+        )
+      : [];
 
     const environments: EnvironmentOverview[] = [];
     for (const [index, env] of ladder.environments.entries()) {
@@ -1046,12 +1126,23 @@ export class DeliveryService {
           p.artifactId !== release?.artifactId &&
           !quarantines.has(p.artifactId),
       );
+      const live = liveStates[index];
+      const rollingOut =
+        activeView &&
+        ['deploying', 'verifying'].includes(activeView.promotion.state)
+          ? activeView.artifact.digest
+          : undefined;
       environments.push({
         environment: env,
-        namespace: env.namespace
-          .replaceAll('{component}', name)
-          .replaceAll('{namespace}', namespace)
-          .replaceAll('{environment}', env.name),
+        namespace: resolveNamespace(env.namespace, componentRef, env.name),
+        live,
+        drift: live
+          ? detectDrift(
+              live,
+              release ? artifacts.get(release.artifactId)?.digest : undefined,
+              rollingOut,
+            )
+          : undefined,
         release: release && {
           release,
           artifact: artifacts.get(release.artifactId)!,

@@ -1,0 +1,278 @@
+import { CacheService, LoggerService } from '@backstage/backend-plugin-api';
+import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
+import { JsonObject } from '@backstage/types';
+import { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { KubernetesCallError, KubernetesGateway } from './KubernetesGateway';
+
+/** The workloads of a component carry this label, as for the official plugin. */
+export const KUBERNETES_ID_LABEL = KUBERNETES_ANNOTATION;
+
+export interface PodState {
+  name: string;
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  /** Digests of the images its containers run (from imageID). */
+  digests: string[];
+  startedAt?: number;
+}
+
+export interface DeploymentState {
+  name: string;
+  replicas: {
+    desired: number;
+    updated: number;
+    ready: number;
+    available: number;
+  };
+  images: Array<{ container: string; image: string; digest?: string }>;
+  conditions: Array<{
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+  }>;
+  pods: PodState[];
+}
+
+export type LiveState =
+  | {
+      state: 'known';
+      cluster: string;
+      namespace: string;
+      observedAt: number;
+      deployments: DeploymentState[];
+      /** Every digest any pod of the component runs. */
+      runningDigests: string[];
+    }
+  | {
+      state: 'unknown';
+      cluster?: string;
+      namespace: string;
+      observedAt: number;
+      /** Why nothing is known, e.g. "timed out after 3000 ms". */
+      reason: string;
+    };
+
+export interface LiveTarget {
+  cluster?: string;
+  namespace: string;
+  kubernetesId?: string;
+}
+
+/** A release that differs from what runs. */
+export interface Drift {
+  expected: string;
+  running: string[];
+  /** When the earliest pod running something else started. */
+  since?: number;
+}
+
+const DIGEST = /(sha256:[a-f0-9]{64})/;
+
+/** The sha256 digest in an image reference or a pod's imageID. */
+export function digestOf(reference: string | undefined): string | undefined {
+  return reference ? DIGEST.exec(reference)?.[1] : undefined;
+}
+
+function matches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+) {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+function podState(pod: V1Pod): PodState {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const specDigests = (pod.spec?.containers ?? []).map(c => digestOf(c.image));
+  const digests = statuses.length
+    ? statuses.map(
+        (s, i) => digestOf(s.imageID) ?? digestOf(s.image) ?? specDigests[i],
+      )
+    : specDigests;
+  return {
+    name: pod.metadata?.name ?? '',
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: (pod.status?.conditions ?? []).some(
+      c => c.type === 'Ready' && c.status === 'True',
+    ),
+    restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
+    digests: [...new Set(digests.filter((d): d is string => Boolean(d)))],
+    startedAt: pod.status?.startTime
+      ? new Date(pod.status.startTime).getTime()
+      : undefined,
+  };
+}
+
+function deploymentState(
+  deployment: V1Deployment,
+  pods: V1Pod[],
+): DeploymentState {
+  const selector = deployment.spec?.selector?.matchLabels;
+  return {
+    name: deployment.metadata?.name ?? '',
+    replicas: {
+      desired: deployment.spec?.replicas ?? 1,
+      updated: deployment.status?.updatedReplicas ?? 0,
+      ready: deployment.status?.readyReplicas ?? 0,
+      available: deployment.status?.availableReplicas ?? 0,
+    },
+    images: (deployment.spec?.template?.spec?.containers ?? []).map(c => ({
+      container: c.name,
+      image: c.image ?? '',
+      digest: digestOf(c.image),
+    })),
+    conditions: (deployment.status?.conditions ?? []).map(c => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+    })),
+    pods: pods.filter(p => matches(selector, p.metadata?.labels)).map(podState),
+  };
+}
+
+/**
+ * What runs for a component in one environment, read from its cluster.
+ * Never throws and never waits longer than the gateway's timeout: a cluster
+ * that is slow, unreachable or forbids access gives an `unknown` state with
+ * the reason. Results are cached briefly (known states longer than unknown
+ * ones), in the backend's cache, which replicas share when it is Redis.
+ */
+export class LiveStateReader {
+  private readonly gateway: KubernetesGateway;
+  private readonly cache: CacheService;
+  private readonly cacheTtlMs: number;
+  private readonly logger: LoggerService;
+  private readonly clock: () => number;
+
+  constructor(options: {
+    gateway: KubernetesGateway;
+    cache: CacheService;
+    cacheTtlMs: number;
+    logger: LoggerService;
+    clock?: () => number;
+  }) {
+    this.gateway = options.gateway;
+    this.cache = options.cache;
+    this.cacheTtlMs = options.cacheTtlMs;
+    this.logger = options.logger;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async read(
+    target: LiveTarget,
+    options: { fresh?: boolean } = {},
+  ): Promise<LiveState> {
+    const now = this.clock();
+    if (!target.kubernetesId) {
+      return {
+        state: 'unknown',
+        cluster: target.cluster,
+        namespace: target.namespace,
+        observedAt: now,
+        reason: `the component has no ${KUBERNETES_ANNOTATION} annotation`,
+      };
+    }
+    if (!target.cluster) {
+      return {
+        state: 'unknown',
+        namespace: target.namespace,
+        observedAt: now,
+        reason: 'the environment names no cluster',
+      };
+    }
+    const key = `live:v1:${target.cluster}:${target.namespace}:${target.kubernetesId}`;
+    if (!options.fresh) {
+      const cached = await this.cache.get(key).catch(() => undefined);
+      if (cached) return cached as unknown as LiveState;
+    }
+    const state = await this.readFromCluster(
+      target as Required<LiveTarget>,
+      now,
+    );
+    const ttl =
+      state.state === 'known'
+        ? this.cacheTtlMs
+        : Math.min(this.cacheTtlMs, 5000);
+    await this.cache
+      .set(key, state as unknown as JsonObject, { ttl })
+      .catch(error =>
+        this.logger.warn(`Could not cache the live state of ${key}`, error),
+      );
+    return state;
+  }
+
+  private async readFromCluster(
+    target: Required<LiveTarget>,
+    now: number,
+  ): Promise<LiveState> {
+    const labelSelector = `${KUBERNETES_ID_LABEL}=${target.kubernetesId}`;
+    try {
+      const [deployments, pods] = await this.gateway.call(
+        target.cluster,
+        (c, options) =>
+          Promise.all([
+            c.apps.listNamespacedDeployment(
+              { namespace: target.namespace, labelSelector },
+              options,
+            ),
+            c.core.listNamespacedPod(
+              { namespace: target.namespace, labelSelector },
+              options,
+            ),
+          ]),
+      );
+      const states = deployments.items.map(d => deploymentState(d, pods.items));
+      return {
+        state: 'known',
+        cluster: target.cluster,
+        namespace: target.namespace,
+        observedAt: now,
+        deployments: states,
+        runningDigests: [
+          ...new Set(pods.items.flatMap(p => podState(p).digests)),
+        ].sort(),
+      };
+    } catch (error) {
+      const reason =
+        error instanceof KubernetesCallError
+          ? `${error.problem}: ${error.message}`
+          : String(error);
+      this.logger.debug(
+        `Live state of ${target.kubernetesId} in ${target.namespace} unknown: ${reason}`,
+      );
+      return {
+        state: 'unknown',
+        cluster: target.cluster,
+        namespace: target.namespace,
+        observedAt: now,
+        reason,
+      };
+    }
+  }
+}
+
+/**
+ * Drift: pods of the component run a digest other than the expected ones
+ * (the release, and during a rollout the artifact being rolled out).
+ */
+export function detectDrift(
+  live: LiveState,
+  release: string | undefined,
+  rollingOut: string | undefined,
+): Drift | undefined {
+  if (live.state !== 'known' || !release) return undefined;
+  const expected = new Set([release, ...(rollingOut ? [rollingOut] : [])]);
+  const pods = live.deployments.flatMap(d => d.pods);
+  const drifted = pods.filter(p => p.digests.some(d => !expected.has(d)));
+  if (drifted.length === 0) return undefined;
+  const starts = drifted
+    .map(p => p.startedAt)
+    .filter((t): t is number => t !== undefined);
+  return {
+    expected: release,
+    running: live.runningDigests,
+    since: starts.length ? Math.min(...starts) : undefined,
+  };
+}

@@ -1,0 +1,113 @@
+/*
+ * A small HTTP proxy in front of the test API server that injects faults:
+ * 500 answers, latency, requests that never get an answer, and dropped
+ * connections. The plugin talks to it over plain HTTP; it forwards to the
+ * API server over HTTPS. The client library itself is never stubbed.
+ */
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { AddressInfo, Socket } from 'node:net';
+
+export type Fault =
+  | { kind: 'none' }
+  | { kind: 'error500' }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'hang' }
+  | { kind: 'drop' };
+
+/** Which requests a fault applies to; all of them when not given. */
+export interface FaultMatch {
+  method?: string;
+  path?: RegExp;
+}
+
+export interface FaultProxy {
+  url: string;
+  setFault(fault: Fault, match?: FaultMatch): void;
+  /** How many requests reached the proxy. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  let fault: Fault = { kind: 'none' };
+  let match: FaultMatch = {};
+  let count = 0;
+  const sockets = new Set<Socket>();
+  const target = new URL(upstream);
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const upstreamReq = httpsRequest(
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: target.host },
+        rejectUnauthorized: false,
+      },
+      upstreamRes => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstreamReq.on('error', error => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+    req.pipe(upstreamReq);
+  };
+
+  const server = createServer((req, res) => {
+    count++;
+    const applies =
+      (!match.method || match.method === req.method) &&
+      (!match.path || match.path.test(req.url ?? ''));
+    switch (applies ? fault.kind : 'none') {
+      case 'error500':
+        req.resume();
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: 'injected internal error',
+            code: 500,
+          }),
+        );
+        return;
+      case 'hang':
+        return; // never answers
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'latency': {
+        const ms = (fault as { ms: number }).ms;
+        setTimeout(() => forward(req, res), ms);
+        return;
+      }
+      default:
+        forward(req, res);
+    }
+  });
+  server.on('connection', socket => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setFault: (f, m = {}) => {
+      fault = f;
+      match = m;
+    },
+    requests: () => count,
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
