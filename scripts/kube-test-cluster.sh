@@ -9,6 +9,9 @@
 #   scripts/kube-test-cluster.sh stop    stop what `start` started, nothing else
 #   scripts/kube-test-cluster.sh status  say whether it runs, and where its kubeconfig is
 #
+# `start` also writes portal configuration for the cluster next to the
+# kubeconfig (app-config.yaml); see the README's "Kubernetes" section.
+#
 # The cache (binaries only) lives outside the checkout:
 #   ${DELIVERY_KUBE_CACHE:-$HOME/.cache/delivery-for-backstage/kubernetes-1.20.2}
 # The running cluster's state (certificates, etcd data, logs, pids, kubeconfig):
@@ -171,6 +174,25 @@ contexts:
       cluster: test
       user: test-admin
 current-context: test
+EOF
+  # The same cluster as portal configuration, as cluster `local` (the
+  # cluster app-config.yaml's environments name), with previews on:
+  #   yarn start --config app-config.yaml --config "$RUN/app-config.yaml"
+  cat >"$RUN/app-config.yaml" <<EOF
+# Written by scripts/kube-test-cluster.sh: the local test cluster, for trying
+# live state and preview namespaces. The token is the test cluster's admin.
+kubernetes:
+  clusterLocatorMethods:
+    - type: config
+      clusters:
+        - name: local
+          url: https://127.0.0.1:$api_port
+          authProvider: serviceAccount
+          serviceAccountToken: $TOKEN
+          skipTLSVerify: true
+delivery:
+  previews:
+    cluster: local
 EOF
   wait_for kube-apiserver "https://127.0.0.1:$api_port/readyz" 90
 

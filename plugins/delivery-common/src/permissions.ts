@@ -83,6 +83,17 @@ export const deliveryPromotionOverridePermission = createPermission({
 });
 
 /**
+ * Create, extend and destroy a component's preview namespaces.
+ *
+ * @public
+ */
+export const deliveryPreviewManagePermission = createPermission({
+  name: 'delivery.preview.manage',
+  attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Every permission of the delivery plugin.
  *
  * @public
@@ -95,4 +106,5 @@ export const deliveryPermissions = [
   deliveryPromotionRollbackPermission,
   deliveryArtifactQuarantinePermission,
   deliveryPromotionOverridePermission,
+  deliveryPreviewManagePermission,
 ];

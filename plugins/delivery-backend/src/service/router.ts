@@ -8,7 +8,12 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { CustomErrorBase, NotAllowedError } from '@backstage/errors';
+import {
+  CustomErrorBase,
+  InputError,
+  NotAllowedError,
+  NotImplementedError,
+} from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -25,6 +30,7 @@ import {
   deliveryArtifactQuarantinePermission,
   deliveryArtifactRecordPermission,
   deliveryPromotionApprovePermission,
+  deliveryPreviewManagePermission,
   deliveryPromotionOverridePermission,
   deliveryPromotionRequestPermission,
   deliveryPromotionRollbackPermission,
@@ -35,6 +41,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { createOpenApiRouter, spec } from '../schema/openapi/generated/router';
 import { checkDatabase } from '../database/checkDatabase';
+import { PreviewManager } from '../kubernetes/previews/PreviewManager';
 import { Actor, PromotionKind } from '../domain/types';
 import {
   ComponentCatalog,
@@ -48,7 +55,9 @@ import {
   evidenceJson,
   ladderJson,
   componentSummaryJson,
+  iso,
   overviewJson,
+  previewJson,
   promotionJson,
 } from './serialize';
 
@@ -78,6 +87,20 @@ export interface RouterOptions {
   userInfo: UserInfoService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** Preview namespaces; the routes answer 501 when not configured. */
+  previews?: PreviewManager;
+}
+
+/** `30m`, `4h` or `2d` in milliseconds (the contract checks the shape). */
+export function parseTtl(ttl: string): number {
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[ttl.slice(-1)];
+  const amount = Number(ttl.slice(0, -1));
+  if (!unit || !Number.isInteger(amount) || amount < 1) {
+    throw new InputError(
+      `ttl '${ttl}' is not a lifetime such as 30m, 4h or 2d`,
+    );
+  }
+  return amount * unit;
 }
 
 /**
@@ -205,7 +228,7 @@ export async function createRouter(
   /** Runs a mutation inside an audit event that records its outcome. */
   async function audited<T>(
     req: Request,
-    eventId: 'artifact-mutate' | 'promotion-mutate',
+    eventId: 'artifact-mutate' | 'promotion-mutate' | 'preview-mutate',
     severityLevel: AuditorServiceEventSeverityLevel,
     meta: JsonObject,
     fn: () => Promise<T>,
@@ -645,6 +668,132 @@ export async function createRouter(
       nextCursor: page.nextCursor,
       totalItems: page.totalItems,
     });
+  });
+
+  function previewManager(): PreviewManager {
+    if (!options.previews) {
+      throw new NotImplementedError(
+        'Preview namespaces are not configured on this portal (delivery.previews); see the delivery-backend README',
+      );
+    }
+    return options.previews;
+  }
+
+  api.get('/previews', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    const q = req.query;
+    const page = await previewManager().list(
+      DeliveryService.componentRef(q.component),
+      { includeDeleted: String(q.includeDeleted) === 'true' },
+      { limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor },
+    );
+    res.json({
+      items: page.items.map(previewJson),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  api.get('/previews/:previewId', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    res.json(previewJson(await previewManager().get(req.params.previewId)));
+  });
+
+  api.post('/previews', async (req, res) => {
+    const { credentials, actor } = await caller(req, ['user', 'service']);
+    const previews = previewManager();
+    const body = req.body;
+    const componentRef = DeliveryService.componentRef(body.component);
+    const { preview, created } = await audited(
+      req,
+      'preview-mutate',
+      'medium',
+      {
+        actionType: 'create',
+        component: componentRef,
+        pullRequest: body.pullRequest ?? null,
+        branch: body.branch ?? null,
+      },
+      async () => {
+        await authorize(
+          credentials,
+          deliveryPreviewManagePermission,
+          componentRef,
+        );
+        return previews.create(
+          {
+            componentRef,
+            pullRequest: body.pullRequest,
+            branch: body.branch,
+            digest: body.digest,
+            ttlMs: body.ttl ? parseTtl(body.ttl) : undefined,
+          },
+          actor,
+        );
+      },
+      r => ({
+        previewId: r.preview.id,
+        namespace: r.preview.namespace,
+        created: r.created,
+      }),
+    );
+    res.status(created ? 201 : 200).json(previewJson(preview));
+  });
+
+  api.post('/previews/:previewId/extend', async (req, res) => {
+    const { credentials, actor } = await caller(req, ['user', 'service']);
+    const previews = previewManager();
+    const current = await previews.get(req.params.previewId);
+    const result = await audited(
+      req,
+      'preview-mutate',
+      'low',
+      {
+        actionType: 'extend',
+        component: current.componentRef,
+        previewId: current.id,
+        namespace: current.namespace,
+        ttl: req.body.ttl,
+      },
+      async () => {
+        await authorize(
+          credentials,
+          deliveryPreviewManagePermission,
+          current.componentRef,
+        );
+        return previews.extend(current.id, parseTtl(req.body.ttl), actor);
+      },
+      r => ({ expiresAt: iso(r.preview.expiresAt), capped: r.capped }),
+    );
+    res.json({ preview: previewJson(result.preview), capped: result.capped });
+  });
+
+  api.delete('/previews/:previewId', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    const previews = previewManager();
+    const current = await previews.get(req.params.previewId);
+    const preview = await audited(
+      req,
+      'preview-mutate',
+      'medium',
+      {
+        actionType: 'destroy',
+        component: current.componentRef,
+        previewId: current.id,
+        namespace: current.namespace,
+      },
+      async () => {
+        await authorize(
+          credentials,
+          deliveryPreviewManagePermission,
+          current.componentRef,
+        );
+        return previews.destroy(current.id);
+      },
+      p => ({ state: p.state }),
+    );
+    res.status(202).json(previewJson(preview));
   });
 
   // Parse bodies before the contract is checked, so that an oversized body

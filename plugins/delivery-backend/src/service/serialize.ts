@@ -6,6 +6,8 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { Preview } from '../database/PreviewStore';
+import { DeploymentState, Drift, LiveState } from '../kubernetes/liveState';
 import {
   ApprovalEligibility,
   ArtifactDetail,
@@ -198,6 +200,8 @@ export function overviewJson(overview: ComponentOverview): S['Overview'] {
         releasedAt: iso(e.rollbackTarget.releasedAt),
       },
       activePromotion: e.activePromotion && promotionJson(e.activePromotion),
+      live: e.live && liveJson(e.live),
+      drift: e.drift && driftJson(e.drift),
       candidate: e.candidate && {
         artifact: artifactRefJson(e.candidate.artifact),
         evidence: e.candidate.evidence.map(evidenceJson),
@@ -259,5 +263,74 @@ export function componentSummaryJson(
       activePromotion: e.activePromotion && promotionJson(e.activePromotion),
     })),
     recentFailures: summary.recentFailures.map(v => promotionJson(v)),
+  };
+}
+
+/** Conditions of a deployment that are not as they should be, in words. */
+function deploymentProblems(d: DeploymentState): string[] {
+  return d.conditions
+    .filter(c =>
+      c.type === 'ReplicaFailure' ? c.status === 'True' : c.status === 'False',
+    )
+    .map(c =>
+      [`${c.type}: ${c.reason ?? c.status}`, c.message]
+        .filter(Boolean)
+        .join(' — '),
+    );
+}
+
+export function liveJson(live: LiveState): S['LiveState'] {
+  if (live.state === 'unknown') {
+    return {
+      state: 'unknown',
+      reason: live.reason,
+      cluster: live.cluster,
+      namespace: live.namespace,
+      observedAt: iso(live.observedAt),
+    };
+  }
+  return {
+    state: 'known',
+    cluster: live.cluster,
+    namespace: live.namespace,
+    observedAt: iso(live.observedAt),
+    runningDigests: live.runningDigests,
+    deployments: live.deployments.map(d => {
+      const problems = deploymentProblems(d);
+      return {
+        name: d.name,
+        replicas: d.replicas,
+        restarts: d.pods.reduce((sum, p) => sum + p.restarts, 0),
+        images: d.images,
+        problems: problems.length ? problems : undefined,
+      };
+    }),
+  };
+}
+
+export function driftJson(drift: Drift): S['Drift'] {
+  return {
+    expected: drift.expected,
+    running: drift.running,
+    since: iso(drift.since),
+  };
+}
+
+export function previewJson(p: Preview): S['Preview'] {
+  return {
+    id: p.id,
+    component: p.componentRef,
+    cluster: p.cluster,
+    namespace: p.namespace,
+    pullRequest: p.pullRequest,
+    branch: p.branch,
+    artifactId: p.artifactId,
+    state: p.state,
+    reason: p.reason,
+    requestedBy: p.requestedBy,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    expiresAt: iso(p.expiresAt),
+    deletedAt: iso(p.deletedAt),
   };
 }

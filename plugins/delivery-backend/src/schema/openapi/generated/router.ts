@@ -774,9 +774,219 @@ export const spec = {
         },
       },
     },
+    '/previews': {
+      get: {
+        operationId: 'ListPreviews',
+        description:
+          'The preview namespaces of a component, newest first: live ones (provisioning, ready, expiring, deleting) and failed ones, and with includeDeleted also the deleted ones.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQueryRequired',
+          },
+          {
+            name: 'includeDeleted',
+            in: 'query',
+            description: 'Include deleted previews too.',
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of previews.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Preview',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreatePreview',
+        description:
+          'Creates a preview namespace for a pull request or a branch of a component, with its guard rails (quota, limits, network policy and a deployer service account scoped to the namespace), or returns the live one that already exists for it (200). 429 when the component has as many live previews as delivery.previews.maxPerComponent allows; 503 when the cluster fails (the preview is recorded as failed, with why).',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/PreviewInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              'The live preview that already existed for this pull request or branch.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Preview',
+                },
+              },
+            },
+          },
+          '201': {
+            description: 'The preview, created and ready.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Preview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/previews/{previewId}': {
+      get: {
+        operationId: 'GetPreview',
+        parameters: [
+          {
+            $ref: '#/components/parameters/previewId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The preview.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Preview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      delete: {
+        operationId: 'DestroyPreview',
+        description:
+          'Destroys a preview now: its namespace is deleted (only a namespace labelled app.kubernetes.io/managed-by=backstage-delivery) and the preview is deleting until Kubernetes has finished, then deleted. Destroying a preview that is already on its way out changes nothing.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/previewId',
+          },
+        ],
+        responses: {
+          '202': {
+            description:
+              'The preview, deleting (or deleted when its namespace was already gone).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Preview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/previews/{previewId}/extend': {
+      post: {
+        operationId: 'ExtendPreview',
+        description:
+          "Moves a preview's expiry to ttl from now, but never beyond its creation plus delivery.previews.maxTtl (then capped is true).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/previewId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['ttl'],
+                properties: {
+                  ttl: {
+                    $ref: '#/components/schemas/Ttl',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The preview with its new expiry.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['preview', 'capped'],
+                  properties: {
+                    preview: {
+                      $ref: '#/components/schemas/Preview',
+                    },
+                    capped: {
+                      type: 'boolean',
+                      description:
+                        'The expiry was limited by the maximum lifetime.',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
+      previewId: {
+        name: 'previewId',
+        in: 'path',
+        required: true,
+        schema: {
+          $ref: '#/components/schemas/Id',
+        },
+      },
       artifactId: {
         name: 'artifactId',
         in: 'path',
@@ -1982,6 +2192,12 @@ export const spec = {
                     },
                   },
                 },
+                live: {
+                  $ref: '#/components/schemas/LiveState',
+                },
+                drift: {
+                  $ref: '#/components/schemas/Drift',
+                },
               },
             },
           },
@@ -2059,6 +2275,224 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/Promotion',
             },
+          },
+        },
+      },
+      Ttl: {
+        type: 'string',
+        pattern: '^[1-9][0-9]{0,4}(m|h|d)$',
+        description: 'A lifetime in minutes, hours or days, e.g. 30m, 4h, 2d.',
+      },
+      PreviewState: {
+        type: 'string',
+        enum: [
+          'provisioning',
+          'ready',
+          'expiring',
+          'deleting',
+          'deleted',
+          'failed',
+        ],
+      },
+      PreviewInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component'],
+        description: 'Give either pullRequest or branch.',
+        properties: {
+          component: {
+            $ref: '#/components/schemas/ComponentRef',
+          },
+          pullRequest: {
+            type: 'integer',
+            minimum: 1,
+          },
+          branch: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 255,
+          },
+          digest: {
+            $ref: '#/components/schemas/Digest',
+          },
+          ttl: {
+            $ref: '#/components/schemas/Ttl',
+          },
+        },
+      },
+      Preview: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'component',
+          'cluster',
+          'namespace',
+          'state',
+          'requestedBy',
+          'createdAt',
+          'updatedAt',
+          'expiresAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          component: {
+            type: 'string',
+          },
+          cluster: {
+            type: 'string',
+          },
+          namespace: {
+            type: 'string',
+          },
+          pullRequest: {
+            type: 'integer',
+          },
+          branch: {
+            type: 'string',
+          },
+          artifactId: {
+            type: 'string',
+          },
+          state: {
+            $ref: '#/components/schemas/PreviewState',
+          },
+          reason: {
+            type: 'string',
+            description:
+              'Why it failed, or how it ended when not by the portal.',
+          },
+          requestedBy: {
+            type: 'string',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          expiresAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          deletedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      LiveState: {
+        description:
+          "What runs in the environment's cluster now, read through the Kubernetes API (cached briefly). unknown, with the reason, when the cluster is not configured, slow, unreachable or forbids access.",
+        type: 'object',
+        additionalProperties: false,
+        required: ['state', 'namespace', 'observedAt'],
+        properties: {
+          state: {
+            type: 'string',
+            enum: ['known', 'unknown'],
+          },
+          reason: {
+            type: 'string',
+          },
+          cluster: {
+            type: 'string',
+          },
+          namespace: {
+            type: 'string',
+          },
+          observedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          runningDigests: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          deployments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'replicas', 'restarts', 'images'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                replicas: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['desired', 'updated', 'ready', 'available'],
+                  properties: {
+                    desired: {
+                      type: 'integer',
+                    },
+                    updated: {
+                      type: 'integer',
+                    },
+                    ready: {
+                      type: 'integer',
+                    },
+                    available: {
+                      type: 'integer',
+                    },
+                  },
+                },
+                restarts: {
+                  type: 'integer',
+                  description: "Container restarts over the deployment's pods.",
+                },
+                images: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['container', 'image'],
+                    properties: {
+                      container: {
+                        type: 'string',
+                      },
+                      image: {
+                        type: 'string',
+                      },
+                      digest: {
+                        type: 'string',
+                      },
+                    },
+                  },
+                },
+                problems: {
+                  description:
+                    'Conditions that are not as they should be, e.g. ProgressDeadlineExceeded.',
+                  type: 'array',
+                  items: {
+                    type: 'string',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      Drift: {
+        description:
+          "The cluster runs something other than the ledger's release (and no promotion is rolling it out).",
+        type: 'object',
+        additionalProperties: false,
+        required: ['expected', 'running'],
+        properties: {
+          expected: {
+            type: 'string',
+          },
+          running: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          since: {
+            $ref: '#/components/schemas/Timestamp',
           },
         },
       },

@@ -280,6 +280,58 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/previews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The preview namespaces of a component, newest first: live ones (provisioning, ready, expiring, deleting) and failed ones, and with includeDeleted also the deleted ones. */
+    get: operations['ListPreviews'];
+    put?: never;
+    /** @description Creates a preview namespace for a pull request or a branch of a component, with its guard rails (quota, limits, network policy and a deployer service account scoped to the namespace), or returns the live one that already exists for it (200). 429 when the component has as many live previews as delivery.previews.maxPerComponent allows; 503 when the cluster fails (the preview is recorded as failed, with why). */
+    post: operations['CreatePreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/previews/{previewId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetPreview'];
+    put?: never;
+    post?: never;
+    /** @description Destroys a preview now: its namespace is deleted (only a namespace labelled app.kubernetes.io/managed-by=backstage-delivery) and the preview is deleting until Kubernetes has finished, then deleted. Destroying a preview that is already on its way out changes nothing. */
+    delete: operations['DestroyPreview'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/previews/{previewId}/extend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Moves a preview's expiry to ttl from now, but never beyond its creation plus delivery.previews.maxTtl (then capped is true). */
+    post: operations['ExtendPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -638,6 +690,8 @@ export interface components {
             soakedSeconds: number;
           };
         };
+        live?: components['schemas']['LiveState'];
+        drift?: components['schemas']['Drift'];
       }[];
     };
     ComponentSummary: {
@@ -663,6 +717,75 @@ export interface components {
       }[];
       /** @description Failed, errored and rolled-back promotions of the last 7 days. */
       recentFailures: components['schemas']['Promotion'][];
+    };
+    /** @description A lifetime in minutes, hours or days, e.g. 30m, 4h, 2d. */
+    Ttl: string;
+    /** @enum {string} */
+    PreviewState:
+      | 'provisioning'
+      | 'ready'
+      | 'expiring'
+      | 'deleting'
+      | 'deleted'
+      | 'failed';
+    /** @description Give either pullRequest or branch. */
+    PreviewInput: {
+      component: components['schemas']['ComponentRef'];
+      pullRequest?: number;
+      branch?: string;
+      digest?: components['schemas']['Digest'];
+      ttl?: components['schemas']['Ttl'];
+    };
+    Preview: {
+      id: string;
+      component: string;
+      cluster: string;
+      namespace: string;
+      pullRequest?: number;
+      branch?: string;
+      artifactId?: string;
+      state: components['schemas']['PreviewState'];
+      /** @description Why it failed, or how it ended when not by the portal. */
+      reason?: string;
+      requestedBy: string;
+      createdAt: components['schemas']['Timestamp'];
+      updatedAt: components['schemas']['Timestamp'];
+      expiresAt: components['schemas']['Timestamp'];
+      deletedAt?: components['schemas']['Timestamp'];
+    };
+    /** @description What runs in the environment's cluster now, read through the Kubernetes API (cached briefly). unknown, with the reason, when the cluster is not configured, slow, unreachable or forbids access. */
+    LiveState: {
+      /** @enum {string} */
+      state: 'known' | 'unknown';
+      reason?: string;
+      cluster?: string;
+      namespace: string;
+      observedAt: components['schemas']['Timestamp'];
+      runningDigests?: string[];
+      deployments?: {
+        name: string;
+        replicas: {
+          desired: number;
+          updated: number;
+          ready: number;
+          available: number;
+        };
+        /** @description Container restarts over the deployment's pods. */
+        restarts: number;
+        images: {
+          container: string;
+          image: string;
+          digest?: string;
+        }[];
+        /** @description Conditions that are not as they should be, e.g. ProgressDeadlineExceeded. */
+        problems?: string[];
+      }[];
+    };
+    /** @description The cluster runs something other than the ledger's release (and no promotion is rolling it out). */
+    Drift: {
+      expected: string;
+      running: string[];
+      since?: components['schemas']['Timestamp'];
     };
     Error: {
       error: {
@@ -690,6 +813,7 @@ export interface components {
     };
   };
   parameters: {
+    previewId: components['schemas']['Id'];
     artifactId: components['schemas']['Id'];
     promotionId: components['schemas']['Id'];
     /** @description Entity ref of the component, e.g. component:default/payments-api. */
@@ -1211,6 +1335,152 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Overview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListPreviews: {
+    parameters: {
+      query: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component: components['parameters']['componentQueryRequired'];
+        /** @description Include deleted previews too. */
+        includeDeleted?: boolean;
+        /** @description Page size, 1 to 100 (default 20). */
+        limit?: components['parameters']['limit'];
+        /** @description The nextCursor of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of previews. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Preview'][];
+            nextCursor?: string;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CreatePreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PreviewInput'];
+      };
+    };
+    responses: {
+      /** @description The live preview that already existed for this pull request or branch. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Preview'];
+        };
+      };
+      /** @description The preview, created and ready. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Preview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        previewId: components['parameters']['previewId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The preview. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Preview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  DestroyPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        previewId: components['parameters']['previewId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The preview, deleting (or deleted when its namespace was already gone). */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Preview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ExtendPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        previewId: components['parameters']['previewId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          ttl: components['schemas']['Ttl'];
+        };
+      };
+    };
+    responses: {
+      /** @description The preview with its new expiry. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            preview: components['schemas']['Preview'];
+            /** @description The expiry was limited by the maximum lifetime. */
+            capped: boolean;
+          };
         };
       };
       default: components['responses']['ErrorResponse'];
