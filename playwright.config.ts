@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * End-to-end tests in Debian's Chromium (no Playwright browser download).
@@ -8,8 +9,18 @@ import { resolve } from 'node:path';
  * (app-config.e2e.yaml), so that the tests begin from the demo data every
  * time and do not meet a running `make start`.
  */
-const CONFIG = ['app-config.yaml', 'app-config.e2e.yaml']
-  .map(file => `--config ${resolve(__dirname, file)}`)
+// With the test cluster of scripts/kube-test-cluster.sh (DELIVERY_TEST_KUBECONFIG,
+// always set in CI), the portal also reads live state from it and manages
+// preview namespaces in it, through the configuration the script writes.
+const kubeconfig = process.env.DELIVERY_TEST_KUBECONFIG;
+const clusterConfig =
+  kubeconfig && join(dirname(kubeconfig), 'app-config.yaml');
+const CONFIG = [
+  resolve(__dirname, 'app-config.yaml'),
+  resolve(__dirname, 'app-config.e2e.yaml'),
+  ...(clusterConfig && existsSync(clusterConfig) ? [clusterConfig] : []),
+]
+  .map(file => `--config ${file}`)
   .join(' ');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -18,6 +18,10 @@ export type Overview = S['Overview'];
 export type EnvironmentOverview = Overview['environments'][number];
 export type ComponentSummary = S['ComponentSummary'];
 export type Ladder = S['Ladder'];
+export type LiveState = S['LiveState'];
+export type Drift = S['Drift'];
+export type Preview = S['Preview'];
+export type PreviewState = S['PreviewState'];
 
 /** A page of a cursor-paginated list. */
 export interface Page<T> {
@@ -73,6 +77,20 @@ export interface DeliveryApi {
   }): Promise<Promotion>;
   quarantine(artifactId: string, reason: string): Promise<Artifact>;
   liftQuarantine(artifactId: string, reason: string): Promise<Artifact>;
+  /**
+   * A component's preview namespaces, newest first. Rejects with status 501
+   * when the portal has no preview configuration.
+   */
+  listPreviews(
+    componentRef: string,
+    options: { includeDeleted?: boolean; limit?: number; cursor?: string },
+  ): Promise<Page<Preview>>;
+  /** Moves the expiry to `ttl` (`30m`, `4h`, `2d`) from now, up to the maximum. */
+  extendPreview(
+    previewId: string,
+    ttl: string,
+  ): Promise<{ preview: Preview; capped: boolean }>;
+  destroyPreview(previewId: string): Promise<Preview>;
 }
 
 /**

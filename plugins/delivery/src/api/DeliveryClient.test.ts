@@ -105,6 +105,39 @@ describe('DeliveryClient', () => {
     );
   });
 
+  it('lists, extends and destroys previews', async () => {
+    const { client, requests } = clientAnswering(
+      () =>
+        new Response(JSON.stringify({ items: [] }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
+    await client.listPreviews('component:default/checkout-web', {
+      includeDeleted: true,
+      limit: 10,
+    });
+    await client.extendPreview('pv-1', '4h');
+    await client.destroyPreview('pv-1');
+    expect(
+      await Promise.all(
+        requests.map(async r => [r.method, r.url, await r.text()]),
+      ),
+    ).toEqual([
+      [
+        'GET',
+        'http://backstage:7007/api/delivery/previews?component=component%3Adefault%2Fcheckout-web&includeDeleted=true&limit=10',
+        '',
+      ],
+      [
+        'POST',
+        'http://backstage:7007/api/delivery/previews/pv-1/extend',
+        '{"ttl":"4h"}',
+      ],
+      ['DELETE', 'http://backstage:7007/api/delivery/previews/pv-1', ''],
+    ]);
+  });
+
   it('reads the health of the delivery backend it discovers', async () => {
     const { client, requests } = clientAnswering(
       () =>

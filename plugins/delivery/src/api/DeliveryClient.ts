@@ -12,6 +12,7 @@ import {
   DeliveryApi,
   Overview,
   Page,
+  Preview,
   Promotion,
   PromotionFilter,
 } from './DeliveryApi';
@@ -193,6 +194,40 @@ export class DeliveryClient implements DeliveryApi {
     ).POST('/artifacts/{artifactId}/quarantine/lift', {
       params: { path: { artifactId } },
       body: { reason },
+    });
+    return data!;
+  }
+
+  async listPreviews(
+    componentRef: string,
+    options: { includeDeleted?: boolean; limit?: number; cursor?: string },
+  ): Promise<Page<Preview>> {
+    const { data } = await (
+      await this.client()
+    ).GET('/previews', {
+      params: { query: { component: componentRef, ...options } },
+    });
+    return data!;
+  }
+
+  async extendPreview(
+    previewId: string,
+    ttl: string,
+  ): Promise<{ preview: Preview; capped: boolean }> {
+    const { data } = await (
+      await this.client()
+    ).POST('/previews/{previewId}/extend', {
+      params: { path: { previewId } },
+      body: { ttl },
+    });
+    return data!;
+  }
+
+  async destroyPreview(previewId: string): Promise<Preview> {
+    const { data } = await (
+      await this.client()
+    ).DELETE('/previews/{previewId}', {
+      params: { path: { previewId } },
     });
     return data!;
   }

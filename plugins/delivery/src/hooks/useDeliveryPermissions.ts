@@ -1,6 +1,7 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   deliveryArtifactQuarantinePermission,
+  deliveryPreviewManagePermission,
   deliveryPromotionApprovePermission,
   deliveryPromotionOverridePermission,
   deliveryPromotionRequestPermission,
@@ -61,6 +62,11 @@ export function useDeliveryPermissions(componentRef: string) {
       deliveryPromotionOverridePermission,
       componentRef,
       'request hotfixes',
+    ),
+    previews: useAction(
+      deliveryPreviewManagePermission,
+      componentRef,
+      'extend or destroy preview environments',
     ),
   };
 }

@@ -7,6 +7,7 @@ import {
   DeliveryApi,
   Evidence,
   Overview,
+  Preview,
   Promotion,
 } from '../api';
 
@@ -28,6 +29,9 @@ export const entity: Entity = {
 
 const hoursAgo = (h: number) =>
   new Date(Date.now() - h * 3600_000).toISOString();
+
+/** A digest that no build in the ledger has. */
+export const HAND_DEPLOYED = `sha256:${'d'.repeat(64)}`;
 
 export function artifact(tag: string, n: number): ArtifactRef {
   return {
@@ -158,6 +162,27 @@ export function overview(): Overview {
           ],
           decision: 'refused',
         },
+        live: {
+          state: 'known',
+          cluster: 'dev-eu',
+          namespace: 'payments-api-dev',
+          observedAt: hoursAgo(0),
+          runningDigests: [artifact('1.43.0', 143).digest],
+          deployments: [
+            {
+              name: 'payments-api',
+              replicas: { desired: 2, updated: 2, ready: 2, available: 2 },
+              restarts: 1,
+              images: [
+                {
+                  container: 'app',
+                  image: 'ghcr.io/acme/payments-api:1.43.0',
+                  digest: artifact('1.43.0', 143).digest,
+                },
+              ],
+            },
+          ],
+        },
       },
       {
         environment: env('staging', 'Staging'),
@@ -174,6 +199,31 @@ export function overview(): Overview {
           promotionId: 'p-old',
           releasedAt: hoursAgo(120),
         },
+        live: {
+          state: 'known',
+          cluster: 'dev-eu',
+          namespace: 'payments-api-staging',
+          observedAt: hoursAgo(0),
+          runningDigests: [HAND_DEPLOYED],
+          deployments: [
+            {
+              name: 'payments-api',
+              replicas: { desired: 3, updated: 3, ready: 1, available: 1 },
+              restarts: 7,
+              images: [
+                { container: 'app', image: 'ghcr.io/acme/payments-api:hotfix' },
+              ],
+              problems: [
+                'Available: MinimumReplicasUnavailable — Deployment does not have minimum availability.',
+              ],
+            },
+          ],
+        },
+        drift: {
+          expected: artifact('1.43.0', 143).digest,
+          running: [HAND_DEPLOYED],
+          since: hoursAgo(3),
+        },
       },
       {
         environment: env('production', 'Production'),
@@ -186,9 +236,56 @@ export function overview(): Overview {
           kind: 'rollback',
         },
         activePromotion: pendingPromotion(),
+        live: {
+          state: 'unknown',
+          cluster: 'prod-eu',
+          namespace: 'payments-api-production',
+          observedAt: hoursAgo(0),
+          reason: 'timeout: prod-eu: no answer within 3000 ms',
+        },
       },
     ],
   };
+}
+
+export function preview(overrides: Partial<Preview> = {}): Preview {
+  return {
+    id: 'pv-42',
+    component: componentRef,
+    cluster: 'dev-eu',
+    namespace: 'preview-payments-api-pr42-1a2b3c',
+    pullRequest: 42,
+    state: 'ready',
+    requestedBy: 'github-actions',
+    createdAt: hoursAgo(3),
+    updatedAt: hoursAgo(3),
+    expiresAt: new Date(Date.now() + 5 * 3600_000 + 60_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A live preview for PR 42, a failed one for a branch, and a deleted one. */
+export function previews(): Preview[] {
+  return [
+    preview(),
+    preview({
+      id: 'pv-branch',
+      pullRequest: undefined,
+      branch: 'feature/fast-refunds',
+      namespace: 'preview-payments-api-feature-fast-refunds-4d5e6f',
+      state: 'failed',
+      reason: 'dev-eu: no answer within 3000 ms',
+      updatedAt: hoursAgo(1),
+    }),
+    preview({
+      id: 'pv-old',
+      pullRequest: 17,
+      namespace: 'preview-payments-api-pr17-0f0f0f',
+      state: 'deleted',
+      deletedAt: hoursAgo(30),
+      expiresAt: hoursAgo(30),
+    }),
+  ];
 }
 
 export function conflict(message: string): Promise<never> {
@@ -210,7 +307,7 @@ export function conflict(message: string): Promise<never> {
  * that change it the way the backend would.
  */
 export function fakeDeliveryApi(initial: Overview = overview()) {
-  const state = { overview: initial };
+  const state = { overview: initial, previews: previews() };
   const artifacts: Artifact[] = [
     {
       ...artifact('1.44.0-rc.1', 144),
@@ -273,6 +370,31 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
     rollback: jest.fn(),
     quarantine: jest.fn(),
     liftQuarantine: jest.fn(),
+    listPreviews: jest.fn(async (_ref, options) => ({
+      items: state.previews.filter(
+        p => options.includeDeleted || p.state !== 'deleted',
+      ),
+    })),
+    extendPreview: jest.fn(async (id, ttl) => {
+      const hours = { '4h': 4, '1d': 24, '3d': 72, '7d': 168 }[ttl as string]!;
+      const capped = hours > 72;
+      const updated = {
+        ...state.previews.find(p => p.id === id)!,
+        expiresAt: new Date(
+          Date.now() + Math.min(hours, 72) * 3600_000,
+        ).toISOString(),
+      };
+      state.previews = state.previews.map(p => (p.id === id ? updated : p));
+      return { preview: updated, capped };
+    }),
+    destroyPreview: jest.fn(async id => {
+      const updated = {
+        ...state.previews.find(p => p.id === id)!,
+        state: 'deleting' as const,
+      };
+      state.previews = state.previews.map(p => (p.id === id ? updated : p));
+      return updated;
+    }),
   } as unknown as jest.Mocked<DeliveryApi>;
   return { api, state };
 }

@@ -11,7 +11,9 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { SWRConfig } from 'swr';
 import { deliveryApiRef, DeliveryApi } from '../../api';
+import { shortDigest } from '../common/format';
 import {
+  artifact,
   conflict,
   entity,
   fakeDeliveryApi,
@@ -111,6 +113,38 @@ describe('EntityDeliveryContent', () => {
     expect(api.getOverview).toHaveBeenCalledTimes(1);
     expect(api.listArtifacts).toHaveBeenCalledTimes(1);
     expect(api.listPromotions).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows what runs in each cluster, drift from the release, and why a cluster is unknown', async () => {
+    const { api } = fakeDeliveryApi();
+    await render(api);
+
+    const dev = await screen.findByRole('region', { name: 'Development' });
+    expect(within(dev).getByText('2/2 ready · 1 restart')).toBeInTheDocument();
+    expect(within(dev).queryByRole('alert')).toBeNull();
+
+    const staging = screen.getByRole('region', { name: 'Staging' });
+    expect(
+      within(staging).getByText('1/3 ready · 7 restarts'),
+    ).toBeInTheDocument();
+    expect(
+      within(staging).getByText(
+        'Available: MinimumReplicasUnavailable — Deployment does not have minimum availability.',
+      ),
+    ).toBeInTheDocument();
+    const drift = within(staging).getByRole('alert');
+    expect(drift).toHaveTextContent(
+      `The cluster runs sha256:dddddddddddd…, not the release ${shortDigest(
+        artifact('1.43.0', 143).digest,
+      )}, since 3 hours ago.`,
+    );
+
+    const production = screen.getByRole('region', { name: 'Production' });
+    expect(
+      within(production).getByText(
+        /Live state unknown: timeout: prod-eu: no answer within 3000 ms/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('approves a pending promotion with a comment and updates the view', async () => {

@@ -23,6 +23,7 @@ import { apiMessage } from '../common/apiMessage';
 import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
 import { EnvironmentLadder } from '../EnvironmentLadder/EnvironmentLadder';
 import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
+import { PreviewEnvironments } from '../PreviewEnvironments/PreviewEnvironments';
 
 function isEmpty(overview: Overview) {
   return overview.environments.every(
@@ -153,6 +154,14 @@ export function EntityDeliveryContent() {
           </Grid>
         </Grid>
       )}
+      <Box mt={3}>
+        <PreviewEnvironments
+          entity={entity}
+          componentRef={componentRef}
+          permissions={permissions}
+          version={version}
+        />
+      </Box>
     </Content>
   );
 }

@@ -26,6 +26,7 @@ import {
 } from '../common/format';
 import { GateList } from '../common/GateList';
 import { GuardedButton } from '../common/GuardedButton';
+import { LiveStatus } from './LiveStatus';
 import { PromotionStateChip, useToneClasses } from '../common/StatusChips';
 
 const useStyles = makeStyles(theme => ({
@@ -148,12 +149,13 @@ export function EnvironmentColumn(props: EnvironmentColumnProps) {
             .filter(Boolean)
             .join(' / ')}
         </Typography>
+        <LiveStatus live={env.live} drift={env.drift} />
 
         <div className={classes.section}>
           <div className={classes.label}>Released</div>
           {release ? (
             <>
-              <Typography className={classes.version}>
+              <Typography className={classes.version} component="div">
                 <span>{artifactLabel(release.artifact)}</span>
                 {release.kind !== 'normal' && (
                   <Chip

@@ -4,6 +4,7 @@ import {
   artifactLabel,
   commitUrl,
   formatSeconds,
+  pullRequestUrl,
   relativeTime,
   shortDigest,
 } from './format';
@@ -55,5 +56,22 @@ describe('format', () => {
       commitUrl(entity('url:https://bitbucket.org/acme/x'), 'abc'),
     ).toBeUndefined();
     expect(commitUrl(entity(), 'abc')).toBeUndefined();
+  });
+
+  it('links pull requests from the project slug or the source location', () => {
+    const slugged: Entity = {
+      ...entity('url:https://gitlab.com/acme/ignored'),
+      metadata: {
+        name: 'x',
+        annotations: { 'github.com/project-slug': 'acme/checkout-web' },
+      },
+    };
+    expect(pullRequestUrl(slugged, 42)).toBe(
+      'https://github.com/acme/checkout-web/pull/42',
+    );
+    expect(
+      pullRequestUrl(entity('url:https://gitlab.com/acme/checkout.git'), 7),
+    ).toBe('https://gitlab.com/acme/checkout/-/merge_requests/7');
+    expect(pullRequestUrl(entity(), 7)).toBeUndefined();
   });
 });

@@ -43,19 +43,47 @@ export function artifactLabel(artifact: {
 }
 
 /**
- * A link to a commit, from the entity's `backstage.io/source-location`
- * annotation, for GitHub and GitLab repositories.
+ * The web address of the component's repository on GitHub or GitLab, from
+ * its `github.com/project-slug` or `backstage.io/source-location` annotation.
  */
-export function commitUrl(entity: Entity, sha: string): string | undefined {
-  const location =
-    entity.metadata.annotations?.['backstage.io/source-location'];
+function repository(
+  entity: Entity,
+): { url: string; host: 'github' | 'gitlab' } | undefined {
+  const annotations = entity.metadata.annotations ?? {};
+  const slug = annotations['github.com/project-slug'];
+  if (slug && /^[\w.-]+\/[\w.-]+$/.test(slug)) {
+    return { url: `https://github.com/${slug}`, host: 'github' };
+  }
+  const location = annotations['backstage.io/source-location'];
   if (!location) return undefined;
   const match =
     /^url:(https:\/\/(github\.com|gitlab\.com|[^/]*gitlab[^/]*)\/[^/]+\/[^/]+?)(\.git)?(\/(tree|blob|-\/tree)\/.*)?\/?$/.exec(
       location,
     );
   if (!match) return undefined;
-  return match[2] === 'github.com'
-    ? `${match[1]}/commit/${sha}`
-    : `${match[1]}/-/commit/${sha}`;
+  return {
+    url: match[1],
+    host: match[2] === 'github.com' ? 'github' : 'gitlab',
+  };
+}
+
+/** A link to a commit of the component's GitHub or GitLab repository. */
+export function commitUrl(entity: Entity, sha: string): string | undefined {
+  const repo = repository(entity);
+  if (!repo) return undefined;
+  return repo.host === 'github'
+    ? `${repo.url}/commit/${sha}`
+    : `${repo.url}/-/commit/${sha}`;
+}
+
+/** A link to a pull request (GitHub) or merge request (GitLab). */
+export function pullRequestUrl(
+  entity: Entity,
+  number: number,
+): string | undefined {
+  const repo = repository(entity);
+  if (!repo) return undefined;
+  return repo.host === 'github'
+    ? `${repo.url}/pull/${number}`
+    : `${repo.url}/-/merge_requests/${number}`;
 }
