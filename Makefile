@@ -24,11 +24,12 @@ export BACKSTAGE_TEST_DISABLE_DOCKER ?= 1
 
 WORKSPACE_MANIFESTS := package.json yarn.lock $(wildcard packages/*/package.json plugins/*/package.json)
 
-.PHONY: help install start test tsc lint unit e2e generate clean
+.PHONY: help install start start-kubernetes test tsc lint unit e2e generate clean
 
 help:
 	@echo "make start   run the portal (http://localhost:3000) with SQLite and demo data"
 	@echo "make test    run every check and print a summary"
+	@echo "make start-kubernetes   make start, plus the local Kubernetes test cluster (live state, previews)"
 	@echo "make tsc | lint | unit | e2e   run one group of checks"
 	@echo "make generate   regenerate code from the OpenAPI contract"
 	@echo "make clean   remove build output and installed dependencies"
@@ -41,6 +42,12 @@ install: node_modules/.yarn-state.yml
 
 start: install
 	yarn start
+
+# The portal with the local Kubernetes test cluster (built on first use, about
+# 15 minutes; left running afterwards: scripts/kube-test-cluster.sh stop).
+start-kubernetes: install
+	@kubeconfig="$$(scripts/kube-test-cluster.sh start)" && \
+	  yarn start --config "$(CURDIR)/app-config.yaml" --config "$$(dirname "$$kubeconfig")/app-config.yaml"
 
 test: install
 	@scripts/test.sh all

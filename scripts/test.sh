@@ -30,6 +30,24 @@ if [[ "$what" == all || "$what" == lint ]]; then
   run lint yarn backstage-cli repo lint
   run prettier yarn prettier --check --loglevel warn .
 fi
+# The Kubernetes tests (unit and e2e) need an API server: start the test
+# cluster unless one is given (DELIVERY_TEST_KUBECONFIG) or the caller opts
+# out (DELIVERY_SKIP_KUBE=1, and those tests are skipped, saying so). The
+# first start builds it from Debian sources (about 15 minutes); later starts
+# take seconds. It is stopped at the end only if this run started it.
+start_cluster() {
+  local kubeconfig
+  kubeconfig="$(scripts/kube-test-cluster.sh start)" || return 1
+  export DELIVERY_TEST_KUBECONFIG="$kubeconfig"
+}
+if [[ "$what" == all || "$what" == unit || "$what" == e2e ]] &&
+  [[ -z "${DELIVERY_TEST_KUBECONFIG:-}" && "${DELIVERY_SKIP_KUBE:-}" != 1 ]]; then
+  if ! scripts/kube-test-cluster.sh status >/dev/null 2>&1; then
+    trap 'scripts/kube-test-cluster.sh stop' EXIT
+  fi
+  run cluster start_cluster
+fi
+
 if [[ "$what" == all || "$what" == unit ]]; then
   run unit yarn backstage-cli repo test --no-watch
 fi
