@@ -129,6 +129,14 @@ export class KubernetesGateway {
         `cluster '${name}' is not configured in kubernetes.clusterLocatorMethods`,
       );
     }
+    if (!cluster.serviceAccountToken) {
+      throw new KubernetesCallError(
+        'not-configured',
+        `cluster '${name}' has no serviceAccountToken (authProvider ${
+          cluster.authProvider ?? 'unset'
+        }); the delivery backend calls clusters with a service account token`,
+      );
+    }
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [

@@ -1,9 +1,11 @@
 import { Config } from '@backstage/config';
+import { ClusterAttributes } from '@backstage/plugin-kubernetes-common';
 
 /** A cluster, as configured for the official Kubernetes plugin. */
-export interface ClusterConfig {
-  name: string;
+export interface ClusterConfig extends ClusterAttributes {
   url: string;
+  /** The official plugin's `authProvider`; delivery uses `serviceAccount`. */
+  authProvider?: string;
   /** Service-account token the delivery backend uses. */
   serviceAccountToken?: string;
   /** Base64 PEM of the cluster's CA, when it is not publicly trusted. */
@@ -27,7 +29,11 @@ export function readClusters(root: Config): Map<string, ClusterConfig> {
       const name = cluster.getString('name');
       clusters.set(name, {
         name,
+        title: cluster.getOptionalString('title'),
+        dashboardUrl: cluster.getOptionalString('dashboardUrl'),
+        dashboardApp: cluster.getOptionalString('dashboardApp'),
         url: cluster.getString('url'),
+        authProvider: cluster.getOptionalString('authProvider'),
         serviceAccountToken: cluster.getOptionalString('serviceAccountToken'),
         caData: cluster.getOptionalString('caData'),
         skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,

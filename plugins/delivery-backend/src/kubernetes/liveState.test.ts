@@ -200,6 +200,30 @@ describeWithCluster('live state from a real API server', () => {
         state: 'unknown',
         reason: 'the component has no backstage.io/kubernetes-id annotation',
       });
+      const noToken = new LiveStateReader({
+        gateway: new KubernetesGateway({
+          clusters: new Map([
+            [
+              'gke',
+              clusterConfig('gke', {
+                serviceAccountToken: undefined,
+                authProvider: 'google',
+              }),
+            ],
+          ]),
+          timeoutMs: 2000,
+        }),
+        cache: memoryCache(),
+        cacheTtlMs: 60_000,
+        logger: mockServices.logger.mock(),
+      });
+      expect(
+        await noToken.read({ cluster: 'gke', namespace, kubernetesId: 'x' }),
+      ).toMatchObject({
+        state: 'unknown',
+        reason:
+          "not-configured: cluster 'gke' has no serviceAccountToken (authProvider google); the delivery backend calls clusters with a service account token",
+      });
     });
 
     it('refuses a wrong token as unauthorized', async () => {
