@@ -51,7 +51,7 @@ build() {
   apt_install golang-1.19-go golang-1.19-src etcd-server etcd-client rsync dpkg-dev openssl make gcc
   local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/kube-build.XXXXXX")"
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"; trap - RETURN' RETURN
   log "fetching Debian's kubernetes $DEBIAN_SOURCE_VERSION source package"
   # A private apt configuration with deb-src lines for the machine's mirror,
   # so that the system's own apt setup is left alone.
