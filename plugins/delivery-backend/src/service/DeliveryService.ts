@@ -351,11 +351,19 @@ export class DeliveryService {
 
   async listArtifacts(
     componentRef: string,
-    page: { limit: number; cursor?: string },
+    page: { limit: number; cursor?: string; digest?: string },
   ): Promise<Page<ArtifactView>> {
+    if (page.digest) {
+      const artifact = await this.store.getArtifactByDigest(
+        DeliveryService.componentRef(componentRef),
+        page.digest,
+      );
+      return { items: await this.views(artifact ? [artifact] : []) };
+    }
     const result = await this.store.listArtifacts({
       componentRef: DeliveryService.componentRef(componentRef),
-      ...page,
+      limit: page.limit,
+      cursor: page.cursor,
     });
     return {
       items: await this.views(result.items),

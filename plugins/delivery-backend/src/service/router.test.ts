@@ -281,6 +281,20 @@ describe('delivery API', () => {
         .get(`/api/delivery/artifacts?component=${COMPONENT}`)
         .set('authorization', ci);
       expect(list.body.items.map((a: any) => a.digest)).toEqual([digest(1)]);
+
+      // Pipelines look an artifact up by its digest.
+      const byDigest = await request(server)
+        .get(
+          `/api/delivery/artifacts?component=${COMPONENT}&digest=${digest(1)}`,
+        )
+        .set('authorization', ci);
+      expect(byDigest.body.items.map((a: any) => a.tags)).toEqual([['1.0.1']]);
+      const none = await request(server)
+        .get(
+          `/api/delivery/artifacts?component=${COMPONENT}&digest=${digest(9)}`,
+        )
+        .set('authorization', ci);
+      expect(none.body).toEqual({ items: [] });
     });
 
     it('refuses a component that is not in the catalog with 422', async () => {

@@ -325,6 +325,7 @@ export async function createRouter(
     const page = await service.listArtifacts(req.query.component, {
       limit: req.query.limit ?? DEFAULT_PAGE_SIZE,
       cursor: req.query.cursor,
+      digest: req.query.digest,
     });
     res.json({
       items: page.items.map(artifactJson),

@@ -125,10 +125,19 @@ export const spec = {
       get: {
         operationId: 'ListArtifacts',
         description:
-          'The artifacts of a component, newest first, with their latest evidence and releases.',
+          'The artifacts of a component, newest first, with their latest evidence and releases; with digest, only the artifact of that digest (none or one).',
         parameters: [
           {
             $ref: '#/components/parameters/componentQueryRequired',
+          },
+          {
+            name: 'digest',
+            in: 'query',
+            allowReserved: true,
+            description: 'Only the artifact with this image digest.',
+            schema: {
+              $ref: '#/components/schemas/Digest',
+            },
           },
           {
             $ref: '#/components/parameters/limit',

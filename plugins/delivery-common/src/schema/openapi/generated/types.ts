@@ -47,7 +47,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description The artifacts of a component, newest first, with their latest evidence and releases. */
+    /** @description The artifacts of a component, newest first, with their latest evidence and releases; with digest, only the artifact of that digest (none or one). */
     get: operations['ListArtifacts'];
     put?: never;
     /** @description Records an immutable build of a component. Recording the same payload again answers 200 with the same artifact (new tags are added); the same digest with a different payload, or a tag that already points to another digest, is refused with 409. The component must be in the catalog (422 otherwise). */
@@ -881,6 +881,8 @@ export interface operations {
       query: {
         /** @description Entity ref of the component, e.g. component:default/payments-api. */
         component: components['parameters']['componentQueryRequired'];
+        /** @description Only the artifact with this image digest. */
+        digest?: components['schemas']['Digest'];
         /** @description Page size, 1 to 100 (default 20). */
         limit?: components['parameters']['limit'];
         /** @description The nextCursor of the previous page. */
