@@ -155,7 +155,15 @@ test('the Delivery tab shows what runs in the cluster, drift, and the preview en
   await page.goto('/catalog/default/component/checkout-web/delivery');
   const dev = page.getByRole('region', { name: 'Development' });
   const staging = page.getByRole('region', { name: 'Staging' });
-  await expect(dev.getByText('2/2 ready · 2 restarts')).toBeVisible();
+  // The backend caches live state briefly (delivery.kubernetes.cacheTtl,
+  // 15 s): an earlier test that opened checkout-web may have left "nothing
+  // runs" in the cache, so reload as a user would until the pods show.
+  await expect(async () => {
+    await page.reload();
+    await expect(dev.getByText('2/2 ready · 2 restarts')).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 60_000 });
   await expect(staging.getByRole('alert')).toContainText(
     `The cluster runs sha256:eeeeeeeeeeee…, not the release ${released(
       'staging',
