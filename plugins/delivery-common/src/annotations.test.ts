@@ -4,6 +4,7 @@ import {
   KUBERNETES_ID_ANNOTATION,
   getDeliverySettings,
   isDeliveryAvailable,
+  resolveNamespace,
 } from './annotations';
 
 function entity(
@@ -76,5 +77,23 @@ describe('getDeliverySettings', () => {
         entity('Component', { [DELIVERY_LADDER_ANNOTATION]: '' }),
       ),
     ).toEqual({ ladder: undefined, kubernetesId: undefined });
+  });
+});
+
+describe('resolveNamespace', () => {
+  it('fills the component, its catalog namespace and the environment', () => {
+    expect(
+      resolveNamespace(
+        '{namespace}-{component}-{environment}',
+        'component:payments/ledger',
+        'staging',
+      ),
+    ).toBe('payments-ledger-staging');
+    expect(resolveNamespace('{component}-{environment}', 'orders', 'dev')).toBe(
+      'orders-dev',
+    );
+    expect(resolveNamespace('shared', 'component:default/orders', 'dev')).toBe(
+      'shared',
+    );
   });
 });

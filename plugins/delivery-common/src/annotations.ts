@@ -1,4 +1,4 @@
-import { Entity } from '@backstage/catalog-model';
+import { Entity, parseEntityRef } from '@backstage/catalog-model';
 import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
 
 /**
@@ -63,4 +63,27 @@ export function getDeliverySettings(entity: Entity): DeliverySettings {
     ladder: annotation(entity, DELIVERY_LADDER_ANNOTATION),
     kubernetesId: annotation(entity, KUBERNETES_ID_ANNOTATION),
   };
+}
+
+/**
+ * The Kubernetes namespace of a component in an environment, from the
+ * environment's namespace pattern (`delivery.ladders.<ladder>.environments[].namespace`):
+ * `{component}` is the component's name, `{namespace}` its catalog namespace
+ * and `{environment}` the environment's name.
+ *
+ * @public
+ */
+export function resolveNamespace(
+  pattern: string,
+  componentRef: string,
+  environment: string,
+): string {
+  const { namespace, name } = parseEntityRef(componentRef, {
+    defaultKind: 'component',
+    defaultNamespace: 'default',
+  });
+  return pattern
+    .replaceAll('{component}', name)
+    .replaceAll('{namespace}', namespace)
+    .replaceAll('{environment}', environment);
 }

@@ -8,8 +8,8 @@ import {
   DeliveryService,
   EntityLookup,
   LiveStateSource,
-  resolveNamespace,
 } from '../service/DeliveryService';
+import { resolveNamespace } from '@backstage-delivery/plugin-delivery-common';
 
 /** The reporter of rollout events this reconciler adds. */
 export const VERIFICATION_REPORTER = 'delivery-verification';

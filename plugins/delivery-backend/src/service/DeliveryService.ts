@@ -14,6 +14,7 @@ import {
   DELIVERY_LADDER_ANNOTATION,
   EvidenceKind,
   PromotionState,
+  resolveNamespace,
 } from '@backstage-delivery/plugin-delivery-common';
 import {
   DeliveryConfig,
@@ -72,19 +73,6 @@ import {
 /** What runs in a cluster for a component's environment (see kubernetes/liveState). */
 export interface LiveStateSource {
   read(target: LiveTarget, options?: { fresh?: boolean }): Promise<LiveState>;
-}
-
-/** Resolves an environment's namespace pattern for a component. */
-export function resolveNamespace(
-  pattern: string,
-  componentRef: string,
-  environment: string,
-): string {
-  const { namespace, name } = parseEntityRef(componentRef);
-  return pattern
-    .replaceAll('{component}', name)
-    .replaceAll('{namespace}', namespace)
-    .replaceAll('{environment}', environment);
 }
 
 /** Looks up catalog entities with the plugin's own credentials. */
