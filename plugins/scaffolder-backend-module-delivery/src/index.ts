@@ -7,3 +7,10 @@
 
 export { scaffolderModuleDelivery as default } from './module';
 export { createAnnotateComponentAction } from './actions/annotate';
+export { createResolveLadderAction } from './actions/ladder';
+export type { ResolvedEnvironment } from './actions/ladder';
+export {
+  createKubernetesOverlaysAction,
+  UNBUILT_DIGEST,
+  ENVIRONMENT_LABEL,
+} from './actions/overlays';

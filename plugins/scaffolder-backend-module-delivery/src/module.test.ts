@@ -12,6 +12,10 @@ describe('scaffolderModuleDelivery', () => {
     });
 
     const ids = addActions.mock.calls.flat().map(action => action.id);
-    expect(ids).toEqual(['delivery:component:annotate']);
+    expect(ids).toEqual([
+      'delivery:component:annotate',
+      'delivery:ladder:resolve',
+      'delivery:kubernetes:overlays',
+    ]);
   });
 });

@@ -1,6 +1,11 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createAnnotateComponentAction } from './actions/annotate';
+import { createResolveLadderAction } from './actions/ladder';
+import { createKubernetesOverlaysAction } from './actions/overlays';
 
 /**
  * Adds the delivery actions (`delivery:*`) to the scaffolder.
@@ -12,9 +17,17 @@ export const scaffolderModuleDelivery = createBackendModule({
   moduleId: 'delivery',
   register({ registerInit }) {
     registerInit({
-      deps: { scaffolderActions: scaffolderActionsExtensionPoint },
-      async init({ scaffolderActions }) {
-        scaffolderActions.addActions(createAnnotateComponentAction());
+      deps: {
+        scaffolderActions: scaffolderActionsExtensionPoint,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+      },
+      async init({ scaffolderActions, discovery, auth }) {
+        scaffolderActions.addActions(
+          createAnnotateComponentAction(),
+          createResolveLadderAction({ discovery, auth }),
+          createKubernetesOverlaysAction(),
+        );
       },
     });
   },

@@ -4,11 +4,7 @@ import {
   KUBERNETES_ID_ANNOTATION,
 } from '@backstage-delivery/plugin-delivery-common';
 import { examples } from './annotate.examples';
-
-/** A Kubernetes label value: the Kubernetes id becomes one on every workload. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** Ladder names are keys under `delivery.ladders` in the app config. */
-const LADDER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { LABEL_VALUE, LADDER_NAME } from './validation';
 
 /**
  * `delivery:component:annotate` — computes the catalog annotations that put a
