@@ -69,7 +69,10 @@ export function createResolveLadderAction(options: {
         } to GET ${baseUrl}/ladders: ${await response.text()}`,
       );
     }
-    return response.json();
+    // Parsed here rather than with response.json(): the template engine only
+    // accepts plain arrays of this realm, which fetch's own parser does not
+    // produce under test sandboxes.
+    return JSON.parse(await response.text());
   }
 
   return createTemplateAction({

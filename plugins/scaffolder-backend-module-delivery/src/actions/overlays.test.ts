@@ -106,6 +106,7 @@ describe('delivery:kubernetes:overlays', () => {
     );
     expect(read('deploy/overlays/production/pdb.yaml')).toMatchObject({
       kind: 'PodDisruptionBudget',
+      metadata: { labels: { 'backstage.io/kubernetes-id': 'orders' } },
       spec: {
         minAvailable: 1,
         selector: { matchLabels: { 'backstage.io/kubernetes-id': 'orders' } },

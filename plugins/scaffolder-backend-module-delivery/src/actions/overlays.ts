@@ -85,11 +85,14 @@ export function createKubernetesOverlaysAction() {
         environments: z =>
           z
             .array(
-              z.object({
-                name: z.string().regex(LADDER_NAME),
-                namespace: z.string().regex(DNS_LABEL),
-                cluster: z.string().optional(),
-              }),
+              z
+                .object({
+                  name: z.string().regex(LADDER_NAME),
+                  namespace: z.string().regex(DNS_LABEL),
+                  cluster: z.string().optional(),
+                })
+                // The rest of delivery:ladder:resolve's output is welcome.
+                .passthrough(),
             )
             .min(1)
             .describe(
@@ -185,7 +188,10 @@ export function createKubernetesOverlaysAction() {
             yaml.stringify({
               apiVersion: 'policy/v1',
               kind: 'PodDisruptionBudget',
-              metadata: { name: input.name },
+              metadata: {
+                name: input.name,
+                labels: { [KUBERNETES_ID_ANNOTATION]: input.kubernetesId },
+              },
               spec: {
                 minAvailable: 1,
                 selector: {
