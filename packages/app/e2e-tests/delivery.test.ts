@@ -1,18 +1,9 @@
 import { expect, Page, test } from '@playwright/test';
+import { screenshots, signInAsGuest } from './helpers';
 
 // The tests start from the demo ledger of examples/delivery-demo.yaml, on
 // their own fresh servers (see playwright.config.ts), and run in order.
 test.describe.configure({ mode: 'serial' });
-
-const screenshots = 'e2e-test-report/screenshots';
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Delivery for Backstage Catalog' }),
-  ).toBeVisible();
-}
 
 /** The tabs of an entity page. */
 function tabs(page: Page) {

@@ -1,11 +1,11 @@
 import {
   APIRequestContext,
   expect,
-  Page,
   request as playwrightRequest,
   test,
 } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { screenshots, signInAsGuest } from './helpers';
 
 // Live state and preview namespaces, against the API server of
 // scripts/kube-test-cluster.sh (see playwright.config.ts). Skipped, and
@@ -17,7 +17,6 @@ test.skip(
 );
 test.describe.configure({ mode: 'serial' });
 
-const screenshots = 'e2e-test-report/screenshots';
 const BACKEND = 'http://localhost:7017/api/delivery';
 const CI_TOKEN = 'local-ci-token-change-me';
 const HAND_DEPLOYED = `sha256:${'e'.repeat(64)}`;
@@ -105,14 +104,6 @@ async function runCheckoutWeb(
     );
     expect(res.status()).toBe(200);
   }
-}
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Delivery for Backstage Catalog' }),
-  ).toBeVisible();
 }
 
 test('the Delivery tab shows what runs in the cluster, drift, and the preview environments', async ({
