@@ -255,7 +255,7 @@ function kustomization(
     ' The pipeline sets the image digest on every deploy:',
     `   kustomize edit set image ${input.imageName ?? 'app'}=${
       input.image
-    }@sha256:…`,
+    }@sha256:<digest>`,
     ...(overlay.namespace
       ? []
       : [
