@@ -14,6 +14,7 @@ import { ConfigReader } from '@backstage/config';
 import knexFactory, { Knex } from 'knex';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
 import { DeliveryStore } from '../database/DeliveryStore';
+import { MetricsStore } from '../database/MetricsStore';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DeliveryService } from '../service/DeliveryService';
 
@@ -296,6 +297,37 @@ async function main() {
       service.getArtifact(
         uuid(1, ((i * 7919) % COMPONENTS) * ARTIFACTS_PER_COMPONENT + 50),
       ),
+    );
+
+    // Delivery metrics: the DORA keys are aggregate queries over every
+    // production promotion of the scope and window.
+    const metrics = new MetricsStore(knex);
+    const production = [{ ladder: 'standard', environment: 'production' }];
+    const window = (days: number) => ({
+      from: NOW - days * 86_400_000,
+      to: NOW,
+      bucketMs: days <= 31 ? 86_400_000 : 7 * 86_400_000,
+      production,
+    });
+    await time('DORA keys of a component, 30 days', 20, i =>
+      metrics.dora({
+        ...window(30),
+        componentRefs: [component((i * 7919) % COMPONENTS)],
+      }),
+    );
+    await time('DORA keys of an owner (50 components), 90 days', 10, i =>
+      metrics.dora({
+        ...window(90),
+        componentRefs: Array.from({ length: 50 }, (_, k) =>
+          component((i * 50 + k) % COMPONENTS),
+        ),
+      }),
+    );
+    await time('DORA keys of the organisation, 90 days', 5, () =>
+      metrics.dora(window(90)),
+    );
+    await time('DORA keys of the organisation, 365 days', 5, () =>
+      metrics.dora(window(365)),
     );
   } finally {
     await drop();

@@ -843,3 +843,103 @@ describe('concurrency', () => {
     },
   );
 });
+
+describe('delivery metrics API', () => {
+  let server: any;
+  beforeAll(async () => {
+    ({ server } = await startBackend());
+    // One build, committed two hours ago, released through the ladder.
+    const commitTime = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const { body: artifact } = await request(server)
+      .post('/api/delivery/artifacts')
+      .set('authorization', ci)
+      .send(artifactBody(1, { commitTime }));
+    await request(server)
+      .post(`/api/delivery/artifacts/${artifact.id}/evidence`)
+      .set('authorization', ci)
+      .send({ kind: 'unit-test', result: 'passed' });
+    for (const environment of ['dev', 'staging', 'production']) {
+      const { body: promotion } = await request(server)
+        .post('/api/delivery/promotions')
+        .set('authorization', ci)
+        .send({ component: COMPONENT, digest: digest(1), environment });
+      if (environment === 'production') {
+        await request(server)
+          .post(`/api/delivery/promotions/${promotion.id}/approve`)
+          .set('authorization', user('carol'))
+          .send({});
+      }
+      for (const type of ['deploying', 'succeeded']) {
+        await request(server)
+          .post(`/api/delivery/promotions/${promotion.id}/events`)
+          .set('authorization', ci)
+          .send({ type });
+      }
+    }
+  });
+
+  const dora = (query: string, as = ci) =>
+    request(server)
+      .get(`/api/delivery/metrics/dora?${query}`)
+      .set('authorization', as);
+
+  it('answers the four keys of a component, with a daily series and the definitions', async () => {
+    const res = await dora(`component=${COMPONENT}&days=7`);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      window: { days: 7, bucket: 'day' },
+      scope: { kind: 'component', ref: COMPONENT },
+      deploymentFrequency: { deployments: 1, band: 'daily' },
+      leadTime: { samples: 1 },
+      changeFailureRate: { changes: 1, failures: 0, rate: 0 },
+      timeToRestore: { incidents: 0, restored: 0, open: 0 },
+    });
+    // Commit two hours ago to the release now.
+    expect(res.body.leadTime.medianSeconds).toBeGreaterThanOrEqual(7200);
+    expect(res.body.leadTime.medianSeconds).toBeLessThan(7200 + 120);
+    expect(res.body.leadTime.p90Seconds).toBe(res.body.leadTime.medianSeconds);
+    expect(res.body.series).toHaveLength(7);
+    expect(res.body.series[6]).toMatchObject({ deployments: 1, changes: 1 });
+    expect(res.body.definitions.leadTime).toMatch(/^From the commit time/);
+  });
+
+  it('answers for an owner, a system and the organisation through the catalog', async () => {
+    const owner = await dora('owner=group:default/team-payments');
+    expect(owner.body).toMatchObject({
+      scope: { kind: 'owner', components: 2 },
+      deploymentFrequency: { deployments: 1 },
+      window: { days: 30, bucket: 'day' },
+    });
+    const system = await dora('system=system:default/commerce&days=90');
+    expect(system.body).toMatchObject({
+      scope: { kind: 'system', components: 1 },
+      window: { bucket: 'week' },
+    });
+    expect(system.body.series).toHaveLength(13);
+    const platform = await dora('owner=group:default/platform');
+    expect(platform.body).toMatchObject({
+      scope: { components: 0 },
+      deploymentFrequency: { deployments: 0, band: 'none' },
+      leadTime: { samples: 0 },
+    });
+    const organisation = await dora('');
+    expect(organisation.body).toMatchObject({
+      scope: { kind: 'organisation' },
+      deploymentFrequency: { deployments: 1 },
+    });
+  });
+
+  it('refuses unclear scopes, bad windows and callers without a token', async () => {
+    const both = await dora(
+      `component=${COMPONENT}&owner=group:default/platform`,
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toBe(
+      'Give one of component, owner or system, not component and owner',
+    );
+    expect((await dora('days=0')).status).toBe(400);
+    expect((await dora('days=366')).status).toBe(400);
+    expect((await dora('', mockCredentials.none.header())).status).toBe(401);
+  });
+});

@@ -41,6 +41,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { createOpenApiRouter, spec } from '../schema/openapi/generated/router';
 import { checkDatabase } from '../database/checkDatabase';
+import { MetricsService } from './MetricsService';
 import { PreviewManager } from '../kubernetes/previews/PreviewManager';
 import { Actor, PromotionKind } from '../domain/types';
 import {
@@ -89,6 +90,8 @@ export interface RouterOptions {
   auditor: AuditorService;
   /** Preview namespaces; the routes answer 501 when not configured. */
   previews?: PreviewManager;
+  /** The clock of the metrics window (tests). */
+  clock?: () => number;
 }
 
 /** `30m`, `4h` or `2d` in milliseconds (the contract checks the shape). */
@@ -652,6 +655,29 @@ export async function createRouter(
     const { credentials, actor } = await caller(req, ['user', 'service']);
     await authorize(credentials, deliveryReadPermission);
     res.json(overviewJson(await service.overview(req.query.component, actor)));
+  });
+
+  const metrics = new MetricsService(
+    await options.database.getClient(),
+    service,
+    options.clock,
+  );
+
+  api.get('/metrics/dora', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    const q = req.query;
+    res.json(
+      await metrics.dora(
+        {
+          component: q.component,
+          owner: q.owner,
+          system: q.system,
+          days: q.days,
+        },
+        catalogAs(credentials),
+      ),
+    );
   });
 
   api.get('/components', async (req, res) => {

@@ -756,6 +756,65 @@ export const spec = {
         },
       },
     },
+    '/metrics/dora': {
+      get: {
+        operationId: 'GetDoraMetrics',
+        description:
+          'The four DORA keys over a window ending now, computed from the ledger: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQuery',
+          },
+          {
+            name: 'owner',
+            in: 'query',
+            allowReserved: true,
+            description:
+              'Entity ref of the owning group, e.g. group:default/team-payments.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'system',
+            in: 'query',
+            allowReserved: true,
+            description:
+              'Entity ref of the system, e.g. system:default/commerce.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'days',
+            in: 'query',
+            description:
+              'Length of the window in days, ending now. Default 30.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 365,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'The figures, a series for charts, and their definitions.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DoraMetrics',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/overview': {
       get: {
         operationId: 'GetOverview',
@@ -1175,6 +1234,187 @@ export const spec = {
                 type: 'number',
                 description:
                   'Round-trip time of a trivial query, in milliseconds.',
+              },
+            },
+          },
+        },
+      },
+      DoraMetrics: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'window',
+          'scope',
+          'deploymentFrequency',
+          'leadTime',
+          'changeFailureRate',
+          'timeToRestore',
+          'series',
+          'definitions',
+        ],
+        properties: {
+          window: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'to', 'days', 'bucket'],
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              days: {
+                type: 'integer',
+              },
+              bucket: {
+                type: 'string',
+                enum: ['day', 'week'],
+              },
+            },
+          },
+          scope: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['kind'],
+            properties: {
+              kind: {
+                type: 'string',
+                enum: ['component', 'owner', 'system', 'organisation'],
+              },
+              ref: {
+                type: 'string',
+              },
+              components: {
+                type: 'integer',
+                description:
+                  'How many components an owner or system scope covers.',
+              },
+            },
+          },
+          deploymentFrequency: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['deployments', 'perDay', 'perWeek', 'band'],
+            properties: {
+              deployments: {
+                type: 'integer',
+              },
+              perDay: {
+                type: 'number',
+              },
+              perWeek: {
+                type: 'number',
+              },
+              band: {
+                type: 'string',
+                enum: ['on-demand', 'daily', 'weekly', 'monthly', 'none'],
+              },
+            },
+          },
+          leadTime: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['samples'],
+            properties: {
+              samples: {
+                type: 'integer',
+              },
+              medianSeconds: {
+                type: 'number',
+              },
+              p90Seconds: {
+                type: 'number',
+              },
+            },
+          },
+          changeFailureRate: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['changes', 'failures'],
+            properties: {
+              changes: {
+                type: 'integer',
+              },
+              failures: {
+                type: 'integer',
+              },
+              rate: {
+                type: 'number',
+              },
+            },
+          },
+          timeToRestore: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['incidents', 'restored', 'open'],
+            properties: {
+              incidents: {
+                type: 'integer',
+              },
+              restored: {
+                type: 'integer',
+              },
+              open: {
+                type: 'integer',
+              },
+              medianSeconds: {
+                type: 'number',
+              },
+            },
+          },
+          series: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['start', 'deployments', 'changes', 'failures'],
+              properties: {
+                start: {
+                  type: 'string',
+                  format: 'date-time',
+                },
+                deployments: {
+                  type: 'integer',
+                },
+                changes: {
+                  type: 'integer',
+                },
+                failures: {
+                  type: 'integer',
+                },
+                changeFailureRate: {
+                  type: 'number',
+                },
+                leadTimeMedianSeconds: {
+                  type: 'number',
+                },
+              },
+            },
+          },
+          definitions: {
+            type: 'object',
+            additionalProperties: false,
+            required: [
+              'deploymentFrequency',
+              'leadTime',
+              'changeFailureRate',
+              'timeToRestore',
+            ],
+            properties: {
+              deploymentFrequency: {
+                type: 'string',
+              },
+              leadTime: {
+                type: 'string',
+              },
+              changeFailureRate: {
+                type: 'string',
+              },
+              timeToRestore: {
+                type: 'string',
               },
             },
           },

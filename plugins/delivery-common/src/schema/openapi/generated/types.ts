@@ -263,6 +263,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/metrics/dora': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The four DORA keys over a window ending now, computed from the ledger: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond. */
+    get: operations['GetDoraMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/overview': {
     parameters: {
       query?: never;
@@ -386,6 +403,62 @@ export interface components {
         client: string;
         /** @description Round-trip time of a trivial query, in milliseconds. */
         latencyMs: number;
+      };
+    };
+    DoraMetrics: {
+      window: {
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        days: number;
+        /** @enum {string} */
+        bucket: 'day' | 'week';
+      };
+      scope: {
+        /** @enum {string} */
+        kind: 'component' | 'owner' | 'system' | 'organisation';
+        ref?: string;
+        /** @description How many components an owner or system scope covers. */
+        components?: number;
+      };
+      deploymentFrequency: {
+        deployments: number;
+        perDay: number;
+        perWeek: number;
+        /** @enum {string} */
+        band: 'on-demand' | 'daily' | 'weekly' | 'monthly' | 'none';
+      };
+      leadTime: {
+        samples: number;
+        medianSeconds?: number;
+        p90Seconds?: number;
+      };
+      changeFailureRate: {
+        changes: number;
+        failures: number;
+        rate?: number;
+      };
+      timeToRestore: {
+        incidents: number;
+        restored: number;
+        open: number;
+        medianSeconds?: number;
+      };
+      series: {
+        /** Format: date-time */
+        start: string;
+        deployments: number;
+        changes: number;
+        failures: number;
+        changeFailureRate?: number;
+        leadTimeMedianSeconds?: number;
+      }[];
+      definitions: {
+        deploymentFrequency: string;
+        leadTime: string;
+        changeFailureRate: string;
+        timeToRestore: string;
       };
     };
     Ladder: {
@@ -1313,6 +1386,36 @@ export interface operations {
             nextCursor?: string;
             totalItems?: number;
           };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetDoraMetrics: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component?: components['parameters']['componentQuery'];
+        /** @description Entity ref of the owning group, e.g. group:default/team-payments. */
+        owner?: components['schemas']['EntityRef'];
+        /** @description Entity ref of the system, e.g. system:default/commerce. */
+        system?: components['schemas']['EntityRef'];
+        /** @description Length of the window in days, ending now. Default 30. */
+        days?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The figures, a series for charts, and their definitions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DoraMetrics'];
         };
       };
       default: components['responses']['ErrorResponse'];

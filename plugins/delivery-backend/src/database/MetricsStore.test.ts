@@ -1,0 +1,243 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { Promotion } from '../domain/types';
+import { DeliveryStore } from './DeliveryStore';
+import { DoraQuery, MetricsStore } from './MetricsStore';
+import { applyDatabaseMigrations } from './migrations';
+
+jest.setTimeout(120_000);
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 9, 5); // a Monday
+const A = 'component:default/orders';
+const B = 'component:default/payments';
+
+/**
+ * A ledger with known answers. In the window [T0, T0 + 28 d), weekly buckets:
+ * A: a release at 1 h with a 1 h lead time (restoring a failure from before
+ * the window, which does not count); a release at 7 d + 3 h (lead 3 h) rolled
+ * back at 7 d + 5 h, the rollback live at 7 d + 6 h; a hotfix at 20 d + 30 min
+ * (lead 30 min). B: a failed change at 14 d + 10 h, the next release at 15 d
+ * (lead 13 h); a failed change at 27 d, restored at 29 d — after the window.
+ */
+async function seed(store: DeliveryStore) {
+  let n = 0;
+  const artifact = async (componentRef: string, commitTime: number) => {
+    n += 1;
+    const id = `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+    await store.recordArtifact(
+      {
+        id,
+        componentRef,
+        digest: `sha256:${n.toString(16).padStart(64, '0')}`,
+        imageRepository: 'ghcr.io/acme/app',
+        tags: [],
+        commitSha: `${n}`.padEnd(40, '0'),
+        commitTime,
+      },
+      'service:ci',
+      commitTime,
+    );
+    return id;
+  };
+  let p = 0;
+  const promotion = async (
+    componentRef: string,
+    artifactId: string,
+    overrides: Partial<Promotion>,
+  ) => {
+    p += 1;
+    const at = overrides.completedAt ?? overrides.createdAt ?? T0;
+    await store.insertPromotion(
+      {
+        id: `10000000-0000-4000-8000-${p.toString().padStart(12, '0')}`,
+        componentRef,
+        environment: 'production',
+        ladder: 'standard',
+        artifactId,
+        kind: 'normal',
+        state: 'succeeded',
+        requestedBy: 'service:ci',
+        gates: [],
+        requiredApprovals: 0,
+        createdAt: at - 10 * MIN,
+        updatedAt: at,
+        ...overrides,
+      },
+      false,
+    );
+  };
+
+  // Before the window: a failure, restored by the first release inside it.
+  const a0 = await artifact(A, T0 - 5 * HOUR);
+  await promotion(A, a0, { state: 'failed', completedAt: T0 - 2 * HOUR });
+  const a1 = await artifact(A, T0);
+  await promotion(A, a1, { completedAt: T0 + HOUR });
+  const a2 = await artifact(A, T0 + 7 * DAY);
+  await promotion(A, a2, {
+    state: 'rolled-back',
+    completedAt: T0 + 7 * DAY + 3 * HOUR,
+  });
+  await promotion(A, a1, {
+    kind: 'rollback',
+    createdAt: T0 + 7 * DAY + 5 * HOUR,
+    completedAt: T0 + 7 * DAY + 6 * HOUR,
+  });
+  const a3 = await artifact(A, T0 + 20 * DAY);
+  await promotion(A, a3, {
+    kind: 'hotfix',
+    completedAt: T0 + 20 * DAY + 30 * MIN,
+  });
+  // Not production changes: staging, a refused request, an earlier release.
+  await promotion(A, a3, {
+    environment: 'staging',
+    completedAt: T0 + 19 * DAY,
+  });
+  await promotion(A, a3, {
+    state: 'refused',
+    completedAt: T0 + 19 * DAY,
+  });
+  await promotion(A, a0, { completedAt: T0 - DAY });
+
+  const b1 = await artifact(B, T0 + 14 * DAY);
+  await promotion(B, b1, {
+    state: 'failed',
+    completedAt: T0 + 14 * DAY + 10 * HOUR,
+  });
+  const b2 = await artifact(B, T0 + 14 * DAY + 11 * HOUR);
+  await promotion(B, b2, { completedAt: T0 + 15 * DAY });
+  const b3 = await artifact(B, T0 + 26 * DAY);
+  await promotion(B, b3, { state: 'failed', completedAt: T0 + 27 * DAY });
+  await promotion(B, b2, {
+    kind: 'rollback',
+    state: 'refused',
+    createdAt: T0 + 27 * DAY + HOUR,
+  });
+  const b4 = await artifact(B, T0 + 28 * DAY);
+  await promotion(B, b4, { completedAt: T0 + 29 * DAY });
+  return { artifact, promotion };
+}
+
+describe('MetricsStore', () => {
+  const databases = TestDatabases.create({
+    ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
+  });
+
+  async function create(databaseId: TestDatabaseId) {
+    const knex = await databases.init(databaseId);
+    await applyDatabaseMigrations(knex);
+    return { store: new DeliveryStore(knex), metrics: new MetricsStore(knex) };
+  }
+
+  const query = (overrides: Partial<DoraQuery> = {}): DoraQuery => ({
+    from: T0,
+    to: T0 + 28 * DAY,
+    bucketMs: 7 * DAY,
+    production: [{ ladder: 'standard', environment: 'production' }],
+    ...overrides,
+  });
+
+  it.each(databases.eachSupportedId())(
+    'computes the four keys and the weekly series, %p',
+    async databaseId => {
+      const { store, metrics } = await create(databaseId);
+      await seed(store);
+
+      const figures = await metrics.dora(query());
+
+      expect(figures).toEqual({
+        deployments: 4,
+        leadTime: { samples: 4, medianMs: HOUR, p90Ms: 13 * HOUR },
+        changeFailure: { changes: 6, failures: 3 },
+        restore: { incidents: 3, restored: 3, medianMs: 14 * HOUR },
+        series: [
+          {
+            bucket: 0,
+            deployments: 1,
+            changes: 1,
+            failures: 0,
+            leadTimeMedianMs: HOUR,
+          },
+          {
+            bucket: 1,
+            deployments: 1,
+            changes: 1,
+            failures: 1,
+            leadTimeMedianMs: 3 * HOUR,
+          },
+          {
+            bucket: 2,
+            deployments: 2,
+            changes: 3,
+            failures: 1,
+            leadTimeMedianMs: 30 * MIN,
+          },
+          { bucket: 3, deployments: 0, changes: 1, failures: 1 },
+        ],
+      });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'narrows to components, and answers zeros for none, %p',
+    async databaseId => {
+      const { store, metrics } = await create(databaseId);
+      await seed(store);
+
+      const b = await metrics.dora(query({ componentRefs: [B] }));
+      expect(b).toMatchObject({
+        deployments: 1,
+        leadTime: { samples: 1, medianMs: 13 * HOUR, p90Ms: 13 * HOUR },
+        changeFailure: { changes: 3, failures: 2 },
+        // 14 h and 48 h (restored after the window): the lower median.
+        restore: { incidents: 2, restored: 2, medianMs: 14 * HOUR },
+      });
+
+      const none = await metrics.dora(query({ componentRefs: [] }));
+      expect(none).toEqual({
+        deployments: 0,
+        leadTime: { samples: 0 },
+        changeFailure: { changes: 0, failures: 0 },
+        restore: { incidents: 0, restored: 0 },
+        series: [],
+      });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'leaves out what the window cuts off, and counts open incidents, %p',
+    async databaseId => {
+      const { store, metrics } = await create(databaseId);
+      const { artifact, promotion } = await seed(store);
+      // A's change that failed at 27 d + 1 h was never followed by a release.
+      await promotion(A, await artifact(A, T0 + 27 * DAY), {
+        state: 'errored',
+        completedAt: T0 + 27 * DAY + HOUR,
+      });
+
+      // The last two days: B's failure at 27 d is inside, its restore (29 d)
+      // and everything else outside.
+      const tail = await metrics.dora(
+        query({ from: T0 + 26 * DAY, to: T0 + 28 * DAY, bucketMs: DAY }),
+      );
+      expect(tail).toEqual({
+        deployments: 0,
+        leadTime: { samples: 0 },
+        changeFailure: { changes: 2, failures: 2 },
+        restore: { incidents: 2, restored: 1, medianMs: 2 * DAY },
+        series: [{ bucket: 1, deployments: 0, changes: 2, failures: 2 }],
+      });
+
+      // Only the release at 29 d: its restore started before the window.
+      const later = await metrics.dora(
+        query({ from: T0 + 28 * DAY, to: T0 + 35 * DAY }),
+      );
+      expect(later).toMatchObject({
+        deployments: 1,
+        leadTime: { samples: 1, medianMs: DAY, p90Ms: DAY },
+        restore: { incidents: 0, restored: 0 },
+      });
+    },
+  );
+});

@@ -1,0 +1,303 @@
+import { Knex } from 'knex';
+
+/** The last environment of a ladder: where releases count as production. */
+export interface ProductionEnvironment {
+  ladder: string;
+  environment: string;
+}
+
+export interface DoraQuery {
+  /** Window start, inclusive (epoch ms). */
+  from: number;
+  /** Window end, exclusive (epoch ms). */
+  to: number;
+  /** Length of a series bucket, from `from`. */
+  bucketMs: number;
+  production: ProductionEnvironment[];
+  /** Only these components; undefined for the whole organisation. */
+  componentRefs?: string[];
+}
+
+export interface DoraFigures {
+  /** Production releases (normal and hotfix) that went live in the window. */
+  deployments: number;
+  leadTime: { samples: number; medianMs?: number; p90Ms?: number };
+  changeFailure: { changes: number; failures: number };
+  restore: { incidents: number; restored: number; medianMs?: number };
+  series: Array<{
+    bucket: number;
+    deployments: number;
+    changes: number;
+    failures: number;
+    leadTimeMedianMs?: number;
+  }>;
+}
+
+interface Fragment {
+  sql: string;
+  bindings: Knex.Value[];
+}
+
+/** Production promotions went live in these states (rolled back ones too). */
+const LIVE_STATES = ['succeeded', 'rolled-back'];
+/** Changes that failed in production. */
+const FAILED_STATES = ['failed', 'errored', 'rolled-back'];
+/** Every production change that reached a deployment. */
+const CHANGE_STATES = ['succeeded', 'failed', 'errored', 'rolled-back'];
+
+const placeholders = (values: unknown[]) => values.map(() => '?').join(', ');
+
+/**
+ * Row number `rn` of `n` sorted values is the q-quantile (nearest rank) when
+ * rn = ceil(q·n), written without division so that every engine agrees:
+ * rn·d ≥ k·n and (rn−1)·d < k·n for q = k/d.
+ */
+const rank = (rn: string, n: string, k: number, d: number) =>
+  `(${rn} * ${d} >= ${k} * ${n} AND (${rn} - 1) * ${d} < ${k} * ${n})`;
+
+/**
+ * The DORA figures, each from one aggregate query over the ledger (window
+ * functions for the percentiles), on SQLite, PostgreSQL and MySQL alike.
+ * Times are epoch milliseconds, so differences are plain arithmetic.
+ */
+export class MetricsStore {
+  constructor(private readonly db: Knex) {}
+
+  /** `p.` rows in a production environment and in scope. */
+  private where(q: DoraQuery, alias = 'p'): Fragment {
+    const production = q.production.map(
+      () => `(${alias}.ladder = ? AND ${alias}.environment = ?)`,
+    );
+    const bindings: Knex.Value[] = q.production.flatMap(p => [
+      p.ladder,
+      p.environment,
+    ]);
+    let sql = production.length ? `(${production.join(' OR ')})` : '1 = 0';
+    if (q.componentRefs) {
+      if (q.componentRefs.length === 0) {
+        sql += ' AND 1 = 0';
+      } else {
+        sql += ` AND ${alias}.component_ref IN (${placeholders(
+          q.componentRefs,
+        )})`;
+        bindings.push(...q.componentRefs);
+      }
+    }
+    return { sql, bindings };
+  }
+
+  /** The series bucket of a time column: 0 for the first `bucketMs` of the window. */
+  private bucket(q: DoraQuery, column: string): Fragment {
+    return {
+      sql: `((${column} - ?) - ((${column} - ?) % ?)) / ?`,
+      bindings: [q.from, q.from, q.bucketMs, q.bucketMs],
+    };
+  }
+
+  async dora(q: DoraQuery): Promise<DoraFigures> {
+    const [changes, leadTimes, restore] = await Promise.all([
+      this.changesByBucket(q),
+      this.leadTimes(q),
+      this.restoreTimes(q),
+    ]);
+    const buckets = new Map<number, DoraFigures['series'][number]>();
+    for (const row of changes) {
+      buckets.set(row.bucket, { ...row });
+    }
+    for (const [bucket, medianMs] of leadTimes.byBucket) {
+      const entry = buckets.get(bucket);
+      if (entry) entry.leadTimeMedianMs = medianMs;
+    }
+    const series = [...buckets.values()].sort((a, b) => a.bucket - b.bucket);
+    return {
+      deployments: series.reduce((sum, b) => sum + b.deployments, 0),
+      leadTime: leadTimes.overall,
+      changeFailure: {
+        changes: series.reduce((sum, b) => sum + b.changes, 0),
+        failures: series.reduce((sum, b) => sum + b.failures, 0),
+      },
+      restore,
+      series,
+    };
+  }
+
+  /** Per bucket: releases, changes that reached production, failed changes. */
+  private async changesByBucket(q: DoraQuery) {
+    const where = this.where(q);
+    const bucket = this.bucket(q, 'p.completed_at');
+    const { rows } = await this.run(
+      `SELECT t.bucket,
+         SUM(CASE WHEN t.state IN (${placeholders(
+           LIVE_STATES,
+         )}) THEN 1 ELSE 0 END) AS deployments,
+         COUNT(*) AS changes,
+         SUM(CASE WHEN t.state IN (${placeholders(
+           FAILED_STATES,
+         )}) THEN 1 ELSE 0 END) AS failures
+       FROM (
+         SELECT ${bucket.sql} AS bucket, p.state
+         FROM delivery_promotions p
+         WHERE ${where.sql}
+           AND p.kind IN ('normal', 'hotfix')
+           AND p.state IN (${placeholders(CHANGE_STATES)})
+           AND p.completed_at >= ? AND p.completed_at < ?
+       ) t
+       GROUP BY t.bucket`,
+      [
+        ...LIVE_STATES,
+        ...FAILED_STATES,
+        ...bucket.bindings,
+        ...where.bindings,
+        ...CHANGE_STATES,
+        q.from,
+        q.to,
+      ],
+    );
+    return rows.map(r => ({
+      bucket: Number(r.bucket),
+      deployments: Number(r.deployments),
+      changes: Number(r.changes),
+      failures: Number(r.failures),
+    }));
+  }
+
+  /**
+   * Commit to production release of the exact artifact released: median and
+   * p90 over the window, and the median per bucket.
+   */
+  private async leadTimes(q: DoraQuery): Promise<{
+    overall: DoraFigures['leadTime'];
+    byBucket: Map<number, number>;
+  }> {
+    const where = this.where(q);
+    const bucket = this.bucket(q, 'p.completed_at');
+    const durations = `WITH d AS (
+         SELECT ${bucket.sql} AS bucket, p.completed_at - a.commit_time AS ms
+         FROM delivery_promotions p
+         JOIN delivery_artifacts a ON a.id = p.artifact_id
+         WHERE ${where.sql}
+           AND p.kind IN ('normal', 'hotfix')
+           AND p.state IN (${placeholders(LIVE_STATES)})
+           AND p.completed_at >= ? AND p.completed_at < ?
+           AND a.commit_time IS NOT NULL
+       )`;
+    const bindings = [
+      ...bucket.bindings,
+      ...where.bindings,
+      ...LIVE_STATES,
+      q.from,
+      q.to,
+    ];
+    // Two queries: MariaDB numbers rows wrongly when one SELECT mixes
+    // windows of different orders.
+    const [whole, perBucket] = await Promise.all([
+      this.run(
+        `${durations}, r AS (
+           SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn,
+             COUNT(*) OVER () AS n
+           FROM d
+         )
+         SELECT ms, rn, n FROM r
+         WHERE ${rank('rn', 'n', 1, 2)} OR ${rank('rn', 'n', 9, 10)}`,
+        bindings,
+      ),
+      this.run(
+        `${durations}, r AS (
+           SELECT bucket, ms,
+             ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY ms) AS rn,
+             COUNT(*) OVER (PARTITION BY bucket) AS n
+           FROM d
+         )
+         SELECT bucket, ms FROM r WHERE ${rank('rn', 'n', 1, 2)}`,
+        bindings,
+      ),
+    ]);
+    const overall: DoraFigures['leadTime'] = { samples: 0 };
+    for (const r of whole.rows) {
+      const [rn, n, ms] = [r.rn, r.n, r.ms].map(Number);
+      overall.samples = n;
+      if (rn * 2 >= n && (rn - 1) * 2 < n) overall.medianMs = ms;
+      if (rn * 10 >= 9 * n && (rn - 1) * 10 < 9 * n) overall.p90Ms = ms;
+    }
+    const byBucket = new Map<number, number>(
+      perBucket.rows.map(r => [Number(r.bucket), Number(r.ms)]),
+    );
+    return { overall, byBucket };
+  }
+
+  /**
+   * Incidents that started in the window — a failed or errored production
+   * change (at its end), or a rollback (when it was requested) — and the time
+   * to the component's next production release that went live, even if that
+   * is after the window.
+   */
+  private async restoreTimes(q: DoraQuery): Promise<DoraFigures['restore']> {
+    const failed = this.where(q, 'p');
+    const rolledBack = this.where(q, 'p');
+    const cte = `WITH incidents AS (
+         SELECT p.component_ref, p.environment, p.completed_at AS started
+         FROM delivery_promotions p
+         WHERE ${failed.sql}
+           AND p.kind IN ('normal', 'hotfix')
+           AND p.state IN ('failed', 'errored')
+           AND p.completed_at >= ? AND p.completed_at < ?
+         UNION ALL
+         SELECT p.component_ref, p.environment, p.created_at AS started
+         FROM delivery_promotions p
+         WHERE ${rolledBack.sql}
+           AND p.kind = 'rollback'
+           AND p.state <> 'refused'
+           AND p.created_at >= ? AND p.created_at < ?
+       ), durations AS (
+         SELECT (
+           SELECT MIN(s.completed_at) FROM delivery_promotions s
+           WHERE s.component_ref = i.component_ref
+             AND s.environment = i.environment
+             AND s.state IN (${placeholders(LIVE_STATES)})
+             AND s.completed_at > i.started
+         ) - i.started AS ms
+         FROM incidents i
+       )`;
+    const bindings = [
+      ...failed.bindings,
+      q.from,
+      q.to,
+      ...rolledBack.bindings,
+      q.from,
+      q.to,
+      ...LIVE_STATES,
+    ];
+    const [counts, median] = await Promise.all([
+      this.run(
+        `${cte} SELECT COUNT(*) AS incidents, COUNT(ms) AS restored FROM durations`,
+        bindings,
+      ),
+      this.run(
+        `${cte}, r AS (
+           SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n
+           FROM durations WHERE ms IS NOT NULL
+         )
+         SELECT ms FROM r WHERE ${rank('rn', 'n', 1, 2)}`,
+        bindings,
+      ),
+    ]);
+    const [row] = counts.rows;
+    return {
+      incidents: Number(row?.incidents ?? 0),
+      restored: Number(row?.restored ?? 0),
+      ...(median.rows[0] ? { medianMs: Number(median.rows[0].ms) } : {}),
+    };
+  }
+
+  /** Runs raw SQL and returns its rows, whatever the engine's result shape. */
+  private async run(
+    sql: string,
+    bindings: Knex.Value[],
+  ): Promise<{ rows: Record<string, unknown>[] }> {
+    const result = await this.db.raw(sql, bindings);
+    const client = String(this.db.client.config.client);
+    if (client === 'pg') return { rows: result.rows };
+    if (client === 'mysql' || client === 'mysql2') return { rows: result[0] };
+    return { rows: result };
+  }
+}
