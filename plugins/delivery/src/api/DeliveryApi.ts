@@ -22,6 +22,7 @@ export type LiveState = S['LiveState'];
 export type Drift = S['Drift'];
 export type Preview = S['Preview'];
 export type PreviewState = S['PreviewState'];
+export type DoraMetrics = S['DoraMetrics'];
 
 /** A page of a cursor-paginated list. */
 export interface Page<T> {
@@ -91,6 +92,16 @@ export interface DeliveryApi {
     ttl: string,
   ): Promise<{ preview: Preview; capped: boolean }>;
   destroyPreview(previewId: string): Promise<Preview>;
+  /**
+   * The DORA keys over the last `days` days, for one component, an owner's
+   * or a system's components, or the organisation (no scope).
+   */
+  getDoraMetrics(scope: {
+    component?: string;
+    owner?: string;
+    system?: string;
+    days?: number;
+  }): Promise<DoraMetrics>;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   ArtifactDetail,
   ComponentSummary,
   DeliveryApi,
+  DoraMetrics,
   Overview,
   Page,
   Preview,
@@ -228,6 +229,19 @@ export class DeliveryClient implements DeliveryApi {
       await this.client()
     ).DELETE('/previews/{previewId}', {
       params: { path: { previewId } },
+    });
+    return data!;
+  }
+  async getDoraMetrics(scope: {
+    component?: string;
+    owner?: string;
+    system?: string;
+    days?: number;
+  }): Promise<DoraMetrics> {
+    const { data } = await (
+      await this.client()
+    ).GET('/metrics/dora', {
+      params: { query: scope },
     });
     return data!;
   }

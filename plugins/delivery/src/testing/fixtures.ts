@@ -5,6 +5,7 @@ import {
   ArtifactRef,
   ComponentSummary,
   DeliveryApi,
+  DoraMetrics,
   Evidence,
   Overview,
   Preview,
@@ -303,6 +304,56 @@ export function conflict(message: string): Promise<never> {
 }
 
 /**
+ * DORA figures of a window: 12 releases, lead time 3 h 20 min (p90 1 d 2 h),
+ * 2 failures of 13 changes, restores in 45 min with one incident open.
+ */
+export function doraMetrics(days = 30): DoraMetrics {
+  const to = Date.parse('2026-11-27T00:00:00Z');
+  const from = to - days * 86_400_000;
+  const bucket = days <= 31 ? 'day' : 'week';
+  const step = bucket === 'day' ? 86_400_000 : 7 * 86_400_000;
+  return {
+    window: {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      days,
+      bucket,
+    },
+    scope: { kind: 'component', ref: 'component:default/payments-api' },
+    deploymentFrequency: {
+      deployments: 12,
+      perDay: 12 / days,
+      perWeek: (12 / days) * 7,
+      band: days <= 84 ? 'daily' : 'weekly',
+    },
+    leadTime: { samples: 12, medianSeconds: 12_000, p90Seconds: 93_600 },
+    changeFailureRate: { changes: 13, failures: 2, rate: 2 / 13 },
+    timeToRestore: { incidents: 2, restored: 1, open: 1, medianSeconds: 2700 },
+    series: Array.from(
+      { length: Math.ceil(days / (step / 86_400_000)) },
+      (_, i) => ({
+        start: new Date(from + i * step).toISOString(),
+        deployments: i % 3 === 0 ? 1 : 0,
+        changes: i % 3 === 0 ? 1 : 0,
+        failures: i === 3 ? 1 : 0,
+        ...(i % 3 === 0
+          ? {
+              changeFailureRate: i === 3 ? 1 : 0,
+              leadTimeMedianSeconds: 12_000,
+            }
+          : {}),
+      }),
+    ),
+    definitions: {
+      deploymentFrequency: 'Production releases that went live in the window.',
+      leadTime: 'From the commit time of the exact artifact released.',
+      changeFailureRate: 'Production changes that failed or were rolled back.',
+      timeToRestore: 'From a failed change to the next release.',
+    },
+  };
+}
+
+/**
  * An in-memory DeliveryApi: reads return `state`, actions are jest mocks
  * that change it the way the backend would.
  */
@@ -395,6 +446,9 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
       state.previews = state.previews.map(p => (p.id === id ? updated : p));
       return updated;
     }),
+    getDoraMetrics: jest.fn(async (scope: { days?: number }) =>
+      doraMetrics(scope.days ?? 30),
+    ),
   } as unknown as jest.Mocked<DeliveryApi>;
   return { api, state };
 }

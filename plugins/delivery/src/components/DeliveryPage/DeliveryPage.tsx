@@ -19,6 +19,7 @@ import MenuItem from '@material-ui/core/MenuItem';
 import Paper from '@material-ui/core/Paper';
 import Select from '@material-ui/core/Select';
 import Switch from '@material-ui/core/Switch';
+import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -32,6 +33,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { ComponentSummary, deliveryApiRef } from '../../api';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { actorName, artifactLabel, relativeTime } from '../common/format';
+import { DeliveryMetrics } from '../DeliveryMetrics';
 import { PageControls } from '../common/PageControls';
 import { PromotionStateChip, useToneClasses } from '../common/StatusChips';
 
@@ -312,6 +314,14 @@ export function DeliveryPageContent() {
         </Table>
       </Paper>
       <PageControls pages={pages} noun="components" />
+      <Box mt={3}>
+        <DeliveryMetrics
+          scope={owner ? { owner } : { system: system || undefined }}
+          title={`Delivery performance: ${
+            owner || system || 'the organisation'
+          }`}
+        />
+      </Box>
     </>
   );
 }

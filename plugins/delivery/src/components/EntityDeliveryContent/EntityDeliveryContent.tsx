@@ -24,6 +24,7 @@ import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
 import { EnvironmentLadder } from '../EnvironmentLadder/EnvironmentLadder';
 import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
 import { PreviewEnvironments } from '../PreviewEnvironments/PreviewEnvironments';
+import { DeliveryMetrics } from '../DeliveryMetrics';
 
 function isEmpty(overview: Overview) {
   return overview.environments.every(
@@ -153,6 +154,11 @@ export function EntityDeliveryContent() {
             />
           </Grid>
         </Grid>
+      )}
+      {value && value.environments.some(e => e.release) && (
+        <Box mt={3}>
+          <DeliveryMetrics scope={{ component: componentRef }} />
+        </Box>
       )}
       <Box mt={3}>
         <PreviewEnvironments

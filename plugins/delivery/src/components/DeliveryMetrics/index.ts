@@ -1,0 +1,1 @@
+export { DeliveryMetrics, DoraKeys } from './DeliveryMetrics';
