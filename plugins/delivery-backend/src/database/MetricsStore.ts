@@ -267,26 +267,34 @@ export class MetricsStore {
       q.to,
       ...LIVE_STATES,
     ];
-    const [counts, median] = await Promise.all([
-      this.run(
-        `${cte} SELECT COUNT(*) AS incidents, COUNT(ms) AS restored FROM durations`,
-        bindings,
-      ),
-      this.run(
-        `${cte}, r AS (
-           SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n
-           FROM durations WHERE ms IS NOT NULL
-         )
-         SELECT ms FROM r WHERE ${rank('rn', 'n', 1, 2)}`,
-        bindings,
-      ),
-    ]);
-    const [row] = counts.rows;
-    return {
-      incidents: Number(row?.incidents ?? 0),
-      restored: Number(row?.restored ?? 0),
-      ...(median.rows[0] ? { medianMs: Number(median.rows[0].ms) } : {}),
+    // One pass: incidents and restored counts ride along on every row; rows
+    // not restored sort last, so the first row carries the counts even when
+    // none is restored.
+    const { rows } = await this.run(
+      `${cte}, r AS (
+         SELECT ms,
+           ROW_NUMBER() OVER (
+             ORDER BY CASE WHEN ms IS NULL THEN 1 ELSE 0 END, ms
+           ) AS rn,
+           COUNT(ms) OVER () AS restored,
+           COUNT(*) OVER () AS incidents
+         FROM durations
+       )
+       SELECT ms, rn, restored, incidents FROM r
+       WHERE rn = 1 OR ${rank('rn', 'restored', 1, 2)}`,
+      bindings,
+    );
+    const result: DoraFigures['restore'] = {
+      incidents: Number(rows[0]?.incidents ?? 0),
+      restored: Number(rows[0]?.restored ?? 0),
     };
+    for (const r of rows) {
+      const [rn, restored] = [Number(r.rn), Number(r.restored)];
+      if (restored > 0 && rn * 2 >= restored && (rn - 1) * 2 < restored) {
+        result.medianMs = Number(r.ms);
+      }
+    }
+    return result;
   }
 
   /** Runs raw SQL and returns its rows, whatever the engine's result shape. */
