@@ -115,6 +115,22 @@ test('the organisation page lists components and what waits for the viewer', asy
   );
   await page.screenshot({ path: `${screenshots}/delivery-organisation.png` });
 
+  // The organisation's delivery performance, from the demo ledger.
+  await expect(
+    page.getByRole('group', { name: 'Deployment frequency' }),
+  ).toContainText('4 production releases in 30 days');
+  await expect(
+    page.getByRole('group', { name: 'Change failure rate' }),
+  ).toContainText('1 of 4 production changes failed');
+  await expect(
+    page.getByRole('img', { name: 'Production releases per day' }),
+  ).toBeVisible();
+  await page
+    .locator('.MuiCard-root', {
+      hasText: 'Delivery performance: the organisation',
+    })
+    .screenshot({ path: `${screenshots}/delivery-metrics.png` });
+
   // Nothing waits for guest any more: they approved the only pending promotion.
   await page.getByRole('checkbox', { name: 'Waiting for my approval' }).check();
   await expect(

@@ -3,6 +3,7 @@ import { Promotion } from '../domain/types';
 import { DeliveryStore } from './DeliveryStore';
 import { DoraQuery, MetricsStore } from './MetricsStore';
 import { applyDatabaseMigrations } from './migrations';
+import { GATE_NAMES } from '../domain/types';
 
 jest.setTimeout(120_000);
 
@@ -73,7 +74,7 @@ async function seed(store: DeliveryStore) {
   const a0 = await artifact(A, T0 - 5 * HOUR);
   await promotion(A, a0, { state: 'failed', completedAt: T0 - 2 * HOUR });
   const a1 = await artifact(A, T0);
-  await promotion(A, a1, { completedAt: T0 + HOUR });
+  await promotion(A, a1, { completedAt: T0 + HOUR, requiredApprovals: 1 });
   const a2 = await artifact(A, T0 + 7 * DAY);
   await promotion(A, a2, {
     state: 'rolled-back',
@@ -88,15 +89,25 @@ async function seed(store: DeliveryStore) {
   await promotion(A, a3, {
     kind: 'hotfix',
     completedAt: T0 + 20 * DAY + 30 * MIN,
+    requiredApprovals: 2,
   });
   // Not production changes: staging, a refused request, an earlier release.
   await promotion(A, a3, {
     environment: 'staging',
-    completedAt: T0 + 19 * DAY,
+    completedAt: T0 + 20 * DAY + 10 * MIN,
   });
   await promotion(A, a3, {
     state: 'refused',
     completedAt: T0 + 19 * DAY,
+    gates: [
+      {
+        gate: 'soak',
+        verdict: 'failed',
+        message: 'staging soaked 10 min of 30 min',
+      },
+      { gate: 'evidence', verdict: 'failed', message: 'no image-scan' },
+      { gate: 'approvals', verdict: 'pending', message: 'needs 1' },
+    ],
   });
   await promotion(A, a0, { completedAt: T0 - DAY });
 
@@ -104,6 +115,7 @@ async function seed(store: DeliveryStore) {
   await promotion(B, b1, {
     state: 'failed',
     completedAt: T0 + 14 * DAY + 10 * HOUR,
+    requiredApprovals: 2,
   });
   const b2 = await artifact(B, T0 + 14 * DAY + 11 * HOUR);
   await promotion(B, b2, { completedAt: T0 + 15 * DAY });
@@ -113,6 +125,10 @@ async function seed(store: DeliveryStore) {
     kind: 'rollback',
     state: 'refused',
     createdAt: T0 + 27 * DAY + HOUR,
+    gates: [
+      { gate: 'quarantine', verdict: 'passed', message: 'not quarantined' },
+      { gate: 'soak', verdict: 'failed', message: 'too soon' },
+    ],
   });
   const b4 = await artifact(B, T0 + 28 * DAY);
   await promotion(B, b4, { completedAt: T0 + 29 * DAY });
@@ -237,6 +253,94 @@ describe('MetricsStore', () => {
         deployments: 1,
         leadTime: { samples: 1, medianMs: DAY, p90Ms: DAY },
         restore: { incidents: 0, restored: 0 },
+      });
+    },
+  );
+
+  const promotionId = (n: number) =>
+    `10000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+  const artifactId = (n: number) =>
+    `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+
+  it.each(databases.eachSupportedId())(
+    'breaks the pipeline down: build to environment, refusals by gate, approval waits, evidence, %p',
+    async databaseId => {
+      const { store, metrics } = await create(databaseId);
+      await seed(store);
+      // A's first release waited 30 min for its one approval; the hotfix 3 h
+      // for its second; B's failed change never got its second approval.
+      const approve = (id: number, at: number, who = 'user:default/carol') =>
+        store.addApproval(promotionId(id), {
+          approverRef: who,
+          decision: 'approve',
+          createdAt: at,
+        });
+      await approve(2, T0 + HOUR - 10 * MIN + 30 * MIN);
+      const hotfixCreated = T0 + 20 * DAY + 20 * MIN;
+      await approve(5, hotfixCreated + HOUR);
+      await approve(5, hotfixCreated + 3 * HOUR, 'user:default/dave');
+      await approve(9, T0 + 14 * DAY + 10 * HOUR);
+      const report = (n: number, kind: any, result: any, at: number) =>
+        store.addEvidence({
+          artifactId: artifactId(n),
+          kind,
+          result,
+          reportedBy: 'service:ci',
+          reportedAt: at,
+        });
+      await report(2, 'unit-test', 'passed', T0 + 5 * MIN);
+      await report(3, 'unit-test', 'failed', T0 + 7 * DAY);
+      await report(3, 'image-scan', 'passed', T0 + 7 * DAY);
+      await report(7, 'unit-test', 'failed', T0 + 26 * DAY);
+      await report(7, 'unit-test', 'passed', T0 - DAY); // before the window
+
+      const q = { from: T0, to: T0 + 28 * DAY, gates: GATE_NAMES };
+      expect(await metrics.pipeline(q)).toEqual({
+        timeToEnvironment: [
+          {
+            environment: 'production',
+            releases: 4,
+            medianMs: HOUR,
+            p90Ms: 13 * HOUR,
+          },
+          {
+            environment: 'staging',
+            releases: 1,
+            medianMs: 10 * MIN,
+            p90Ms: 10 * MIN,
+          },
+        ],
+        refusals: {
+          requests: 10,
+          refused: 2,
+          byGate: [
+            { gate: 'soak', refused: 2 },
+            { gate: 'evidence', refused: 1 },
+          ],
+        },
+        approvalWait: { promotions: 2, medianMs: 30 * MIN, p90Ms: 3 * HOUR },
+        evidence: [
+          { kind: 'image-scan', reported: 1, failed: 0 },
+          { kind: 'unit-test', reported: 3, failed: 2 },
+        ],
+      });
+
+      expect(await metrics.pipeline({ ...q, componentRefs: [B] })).toEqual({
+        timeToEnvironment: [
+          {
+            environment: 'production',
+            releases: 1,
+            medianMs: 13 * HOUR,
+            p90Ms: 13 * HOUR,
+          },
+        ],
+        refusals: {
+          requests: 4,
+          refused: 1,
+          byGate: [{ gate: 'soak', refused: 1 }],
+        },
+        approvalWait: { promotions: 0 },
+        evidence: [{ kind: 'unit-test', reported: 1, failed: 1 }],
       });
     },
   );

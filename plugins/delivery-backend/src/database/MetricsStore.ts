@@ -33,6 +33,35 @@ export interface DoraFigures {
   }>;
 }
 
+export interface PipelineQuery {
+  from: number;
+  to: number;
+  /** Only these components; undefined for the whole organisation. */
+  componentRefs?: string[];
+  /** Gate names to break refusals down by. */
+  gates: readonly string[];
+}
+
+export interface PipelineFigures {
+  /** Build recorded → live, per environment, for releases of the window. */
+  timeToEnvironment: Array<{
+    environment: string;
+    releases: number;
+    medianMs: number;
+    p90Ms?: number;
+  }>;
+  /** Promotion requests of the window, the refused ones, and by failed gate. */
+  refusals: {
+    requests: number;
+    refused: number;
+    byGate: Array<{ gate: string; refused: number }>;
+  };
+  /** Request → the approval that completed it, for approved promotions. */
+  approvalWait: { promotions: number; medianMs?: number; p90Ms?: number };
+  /** Evidence reported in the window, by kind. */
+  evidence: Array<{ kind: string; reported: number; failed: number }>;
+}
+
 interface Fragment {
   sql: string;
   bindings: Knex.Value[];
@@ -295,6 +324,162 @@ export class MetricsStore {
       }
     }
     return result;
+  }
+
+  /** `alias.component_ref IN (…)` when the query has components. */
+  private scope(componentRefs: string[] | undefined, alias: string): Fragment {
+    if (!componentRefs) return { sql: '1 = 1', bindings: [] };
+    if (componentRefs.length === 0) return { sql: '1 = 0', bindings: [] };
+    return {
+      sql: `${alias}.component_ref IN (${placeholders(componentRefs)})`,
+      bindings: [...componentRefs],
+    };
+  }
+
+  /**
+   * Where the pipeline spends its time and why it stops: build to each
+   * environment, refusals by gate, approval waits, evidence failures.
+   */
+  async pipeline(q: PipelineQuery): Promise<PipelineFigures> {
+    const [toEnvironment, refusals, approvals, evidence] = await Promise.all([
+      this.timeToEnvironment(q),
+      this.refusals(q),
+      this.approvalWait(q),
+      this.evidenceByKind(q),
+    ]);
+    return {
+      timeToEnvironment: toEnvironment,
+      refusals,
+      approvalWait: approvals,
+      evidence,
+    };
+  }
+
+  private async timeToEnvironment(q: PipelineQuery) {
+    const scope = this.scope(q.componentRefs, 'p');
+    const { rows } = await this.run(
+      `WITH d AS (
+         SELECT p.environment, p.completed_at - a.created_at AS ms
+         FROM delivery_promotions p
+         JOIN delivery_artifacts a ON a.id = p.artifact_id
+         WHERE ${scope.sql}
+           AND p.kind IN ('normal', 'hotfix')
+           AND p.state IN (${placeholders(LIVE_STATES)})
+           AND p.completed_at >= ? AND p.completed_at < ?
+       ), r AS (
+         SELECT environment, ms,
+           ROW_NUMBER() OVER (PARTITION BY environment ORDER BY ms) AS rn,
+           COUNT(*) OVER (PARTITION BY environment) AS n
+         FROM d
+       )
+       SELECT environment, ms, rn, n FROM r
+       WHERE ${rank('rn', 'n', 1, 2)} OR ${rank('rn', 'n', 9, 10)}`,
+      [...scope.bindings, ...LIVE_STATES, q.from, q.to],
+    );
+    const byEnvironment = new Map<
+      string,
+      PipelineFigures['timeToEnvironment'][number]
+    >();
+    for (const r of rows) {
+      const environment = String(r.environment);
+      const [rn, n, ms] = [r.rn, r.n, r.ms].map(Number);
+      const entry = byEnvironment.get(environment) ?? {
+        environment,
+        releases: n,
+        medianMs: ms,
+      };
+      if (rn * 2 >= n && (rn - 1) * 2 < n) entry.medianMs = ms;
+      if (rn * 10 >= 9 * n && (rn - 1) * 10 < 9 * n) entry.p90Ms = ms;
+      byEnvironment.set(environment, entry);
+    }
+    return [...byEnvironment.values()].sort((a, b) =>
+      a.environment.localeCompare(b.environment),
+    );
+  }
+
+  /**
+   * Refused requests counted per failed gate, by matching the stored verdicts
+   * (`{"gate":…,"verdict":"failed",…}` as the gates module writes them).
+   */
+  private async refusals(q: PipelineQuery) {
+    const scope = this.scope(q.componentRefs, 'p');
+    const perGate = q.gates.map(
+      (_, i) =>
+        `SUM(CASE WHEN p.state = 'refused' AND p.gates LIKE ? THEN 1 ELSE 0 END) AS g${i}`,
+    );
+    const { rows } = await this.run(
+      `SELECT COUNT(*) AS requests,
+         SUM(CASE WHEN p.state = 'refused' THEN 1 ELSE 0 END) AS refused
+         ${perGate.length ? `, ${perGate.join(', ')}` : ''}
+       FROM delivery_promotions p
+       WHERE ${scope.sql} AND p.created_at >= ? AND p.created_at < ?`,
+      [
+        ...q.gates.map(g => `%"gate":"${g}","verdict":"failed"%`),
+        ...scope.bindings,
+        q.from,
+        q.to,
+      ],
+    );
+    const [row] = rows;
+    return {
+      requests: Number(row?.requests ?? 0),
+      refused: Number(row?.refused ?? 0),
+      byGate: q.gates
+        .map((gate, i) => ({ gate, refused: Number(row?.[`g${i}`] ?? 0) }))
+        .filter(g => g.refused > 0)
+        .sort((a, b) => b.refused - a.refused || a.gate.localeCompare(b.gate)),
+    };
+  }
+
+  private async approvalWait(q: PipelineQuery) {
+    const scope = this.scope(q.componentRefs, 'p');
+    const { rows } = await this.run(
+      `WITH w AS (
+         SELECT MAX(a.created_at) - p.created_at AS ms
+         FROM delivery_promotions p
+         JOIN delivery_approvals a
+           ON a.promotion_id = p.id AND a.decision = 'approve'
+         WHERE ${scope.sql}
+           AND p.required_approvals > 0
+           AND p.created_at >= ? AND p.created_at < ?
+         GROUP BY p.id, p.created_at, p.required_approvals
+         HAVING COUNT(*) >= p.required_approvals
+       ), r AS (
+         SELECT ms, ROW_NUMBER() OVER (ORDER BY ms) AS rn, COUNT(*) OVER () AS n
+         FROM w
+       )
+       SELECT ms, rn, n FROM r
+       WHERE ${rank('rn', 'n', 1, 2)} OR ${rank('rn', 'n', 9, 10)}`,
+      [...scope.bindings, q.from, q.to],
+    );
+    const result: PipelineFigures['approvalWait'] = { promotions: 0 };
+    for (const r of rows) {
+      const [rn, n, ms] = [r.rn, r.n, r.ms].map(Number);
+      result.promotions = n;
+      if (rn * 2 >= n && (rn - 1) * 2 < n) result.medianMs = ms;
+      if (rn * 10 >= 9 * n && (rn - 1) * 10 < 9 * n) result.p90Ms = ms;
+    }
+    return result;
+  }
+
+  private async evidenceByKind(q: PipelineQuery) {
+    const scope = this.scope(q.componentRefs, 'a');
+    const { rows } = await this.run(
+      `SELECT e.kind, COUNT(*) AS reported,
+         SUM(CASE WHEN e.result = 'failed' THEN 1 ELSE 0 END) AS failed
+       FROM delivery_evidence e
+       JOIN delivery_artifacts a ON a.id = e.artifact_id
+       WHERE ${scope.sql} AND e.reported_at >= ? AND e.reported_at < ?
+       GROUP BY e.kind`,
+      [...scope.bindings, q.from, q.to],
+    );
+    return rows
+      .map(r => ({
+        kind: String(r.kind),
+        reported: Number(r.reported),
+        failed: Number(r.failed),
+      }))
+      .sort((a, b) => a.kind.localeCompare(b.kind));
   }
 
   /** Runs raw SQL and returns its rows, whatever the engine's result shape. */

@@ -1,8 +1,9 @@
 import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
-import { DoraFigures } from '../database/MetricsStore';
+import { DoraFigures, PipelineFigures } from '../database/MetricsStore';
 
 export type DoraMetrics = DeliveryApiSchemas['DoraMetrics'];
 export type DoraBand = DoraMetrics['deploymentFrequency']['band'];
+export type PipelineMetrics = DeliveryApiSchemas['PipelineMetrics'];
 
 const DAY = 86_400_000;
 
@@ -105,5 +106,58 @@ export function doraWindow(days: number, now: number) {
     to: now,
     days,
     bucketMs: days <= 31 ? DAY : 7 * DAY,
+  };
+}
+
+/** The API answer for pipeline figures, environments in ladder order. */
+export function pipelineReport(
+  figures: PipelineFigures,
+  window: { from: number; to: number; days: number },
+  scope: PipelineMetrics['scope'],
+  environmentOrder: string[],
+): PipelineMetrics {
+  const position = (env: string) => {
+    const i = environmentOrder.indexOf(env);
+    return i === -1 ? environmentOrder.length : i;
+  };
+  const secs = (ms: number) => Math.round(ms / 1000);
+  const { requests, refused, byGate } = figures.refusals;
+  const wait = figures.approvalWait;
+  return {
+    window: {
+      from: new Date(window.from).toISOString(),
+      to: new Date(window.to).toISOString(),
+      days: window.days,
+    },
+    scope,
+    timeToEnvironment: [...figures.timeToEnvironment]
+      .sort(
+        (a, b) =>
+          position(a.environment) - position(b.environment) ||
+          a.environment.localeCompare(b.environment),
+      )
+      .map(e => ({
+        environment: e.environment,
+        releases: e.releases,
+        medianSeconds: secs(e.medianMs),
+        ...(e.p90Ms !== undefined ? { p90Seconds: secs(e.p90Ms) } : {}),
+      })),
+    refusals: {
+      requests,
+      refused,
+      ...(requests > 0 ? { rate: refused / requests } : {}),
+      byGate,
+    },
+    approvalWait: {
+      promotions: wait.promotions,
+      ...(wait.medianMs !== undefined
+        ? { medianSeconds: secs(wait.medianMs) }
+        : {}),
+      ...(wait.p90Ms !== undefined ? { p90Seconds: secs(wait.p90Ms) } : {}),
+    },
+    evidence: figures.evidence.map(e => ({
+      ...e,
+      failureRate: e.reported > 0 ? e.failed / e.reported : 0,
+    })),
   };
 }

@@ -67,15 +67,19 @@ export interface Quarantine {
   liftedAt?: number;
 }
 
-export type GateName =
-  | 'quarantine'
-  | 'release'
-  | 'ladder'
-  | 'soak'
-  | 'evidence'
-  | 'image-policy'
-  | 'window'
-  | 'approvals';
+/** Every gate a promotion request passes, in the order they are evaluated. */
+export const GATE_NAMES = [
+  'quarantine',
+  'release',
+  'ladder',
+  'soak',
+  'evidence',
+  'image-policy',
+  'window',
+  'approvals',
+] as const;
+
+export type GateName = (typeof GATE_NAMES)[number];
 
 export type GateVerdictValue = 'passed' | 'failed' | 'pending' | 'skipped';
 

@@ -1,7 +1,14 @@
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { MetricsStore } from '../database/MetricsStore';
-import { DoraMetrics, doraReport, doraWindow } from '../domain/dora';
+import { GATE_NAMES } from '../domain/types';
+import {
+  DoraMetrics,
+  doraReport,
+  doraWindow,
+  PipelineMetrics,
+  pipelineReport,
+} from '../domain/dora';
 import { ComponentCatalog, DeliveryService } from './DeliveryService';
 
 /** At most this many components in an owner or system scope. */
@@ -50,6 +57,40 @@ export class MetricsService {
     return refs;
   }
 
+  /** The scope of a metrics request: one component, an owner, a system, or all. */
+  private async scopeOf(
+    query: { component?: string; owner?: string; system?: string },
+    catalog: ComponentCatalog,
+  ): Promise<{ scope: DoraMetrics['scope']; componentRefs?: string[] }> {
+    const given = (['component', 'owner', 'system'] as const).filter(
+      key => query[key],
+    );
+    if (given.length > 1) {
+      throw new InputError(
+        `Give one of component, owner or system, not ${given.join(' and ')}`,
+      );
+    }
+    if (query.component) {
+      const ref = DeliveryService.componentRef(query.component);
+      return { scope: { kind: 'component', ref }, componentRefs: [ref] };
+    }
+    if (query.owner || query.system) {
+      const componentRefs = await this.componentsOf(
+        { owner: query.owner, system: query.system },
+        catalog,
+      );
+      return {
+        scope: {
+          kind: query.owner ? 'owner' : 'system',
+          ref: (query.owner ?? query.system)!,
+          components: componentRefs.length,
+        },
+        componentRefs,
+      };
+    }
+    return { scope: { kind: 'organisation' } };
+  }
+
   async dora(
     query: {
       component?: string;
@@ -59,37 +100,39 @@ export class MetricsService {
     },
     catalog: ComponentCatalog,
   ): Promise<DoraMetrics> {
-    const given = (['component', 'owner', 'system'] as const).filter(
-      key => query[key],
-    );
-    if (given.length > 1) {
-      throw new InputError(
-        `Give one of component, owner or system, not ${given.join(' and ')}`,
-      );
-    }
+    const { scope, componentRefs } = await this.scopeOf(query, catalog);
     const window = doraWindow(query.days ?? 30, this.clock());
-    let scope: DoraMetrics['scope'] = { kind: 'organisation' };
-    let componentRefs: string[] | undefined;
-    if (query.component) {
-      const ref = DeliveryService.componentRef(query.component);
-      scope = { kind: 'component', ref };
-      componentRefs = [ref];
-    } else if (query.owner || query.system) {
-      componentRefs = await this.componentsOf(
-        { owner: query.owner, system: query.system },
-        catalog,
-      );
-      scope = {
-        kind: query.owner ? 'owner' : 'system',
-        ref: (query.owner ?? query.system)!,
-        components: componentRefs.length,
-      };
-    }
     const figures = await this.store.dora({
       ...window,
       production: this.production(),
       componentRefs,
     });
     return doraReport(figures, window, scope);
+  }
+
+  async pipeline(
+    query: {
+      component?: string;
+      owner?: string;
+      system?: string;
+      days?: number;
+    },
+    catalog: ComponentCatalog,
+  ): Promise<PipelineMetrics> {
+    const { scope, componentRefs } = await this.scopeOf(query, catalog);
+    const window = doraWindow(query.days ?? 30, this.clock());
+    const figures = await this.store.pipeline({
+      from: window.from,
+      to: window.to,
+      componentRefs,
+      gates: GATE_NAMES,
+    });
+    // Environments in ladder order: the first ladder that names each.
+    const order = [
+      ...new Set(
+        this.service.ladders().flatMap(l => l.environments.map(e => e.name)),
+      ),
+    ];
+    return pipelineReport(figures, window, scope, order);
   }
 }

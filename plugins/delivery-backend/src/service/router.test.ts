@@ -930,6 +930,48 @@ describe('delivery metrics API', () => {
     });
   });
 
+  it('breaks the pipeline down, counting refusals under the gate that failed', async () => {
+    // Build 2 goes straight to production: the ladder gate refuses it.
+    await request(server)
+      .post('/api/delivery/artifacts')
+      .set('authorization', ci)
+      .send(artifactBody(2));
+    const refused = await request(server)
+      .post('/api/delivery/promotions')
+      .set('authorization', ci)
+      .send({
+        component: COMPONENT,
+        digest: digest(2),
+        environment: 'production',
+      });
+    expect(refused.status).toBe(409);
+
+    const res = await request(server)
+      .get(`/api/delivery/metrics/pipeline?component=${COMPONENT}&days=7`)
+      .set('authorization', ci);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      window: { days: 7 },
+      scope: { kind: 'component', ref: COMPONENT },
+      refusals: {
+        requests: 4,
+        refused: 1,
+        rate: 0.25,
+        byGate: expect.arrayContaining([{ gate: 'ladder', refused: 1 }]),
+      },
+      approvalWait: { promotions: 1 },
+      evidence: [{ kind: 'unit-test', reported: 1, failed: 0, failureRate: 0 }],
+    });
+    expect(
+      res.body.timeToEnvironment.map((e: any) => [e.environment, e.releases]),
+    ).toEqual([
+      ['dev', 1],
+      ['staging', 1],
+      ['production', 1],
+    ]);
+  });
+
   it('refuses unclear scopes, bad windows and callers without a token', async () => {
     const both = await dora(
       `component=${COMPONENT}&owner=group:default/platform`,

@@ -680,6 +680,23 @@ export async function createRouter(
     );
   });
 
+  api.get('/metrics/pipeline', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    const q = req.query;
+    res.json(
+      await metrics.pipeline(
+        {
+          component: q.component,
+          owner: q.owner,
+          system: q.system,
+          days: q.days,
+        },
+        catalogAs(credentials),
+      ),
+    );
+  });
+
   api.get('/components', async (req, res) => {
     const { credentials, actor } = await caller(req, ['user', 'service']);
     await authorize(credentials, deliveryReadPermission);

@@ -815,6 +815,62 @@ export const spec = {
         },
       },
     },
+    '/metrics/pipeline': {
+      get: {
+        operationId: 'GetPipelineMetrics',
+        description:
+          "Where the pipeline spends its time and why it stops, over a window ending now: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQuery',
+          },
+          {
+            name: 'owner',
+            in: 'query',
+            allowReserved: true,
+            description: 'Entity ref of the owning group.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'system',
+            in: 'query',
+            allowReserved: true,
+            description: 'Entity ref of the system.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'days',
+            in: 'query',
+            description:
+              'Length of the window in days, ending now. Default 30.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 365,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The pipeline figures.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/PipelineMetrics',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/overview': {
       get: {
         operationId: 'GetOverview',
@@ -1239,6 +1295,24 @@ export const spec = {
           },
         },
       },
+      MetricsScope: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: {
+            type: 'string',
+            enum: ['component', 'owner', 'system', 'organisation'],
+          },
+          ref: {
+            type: 'string',
+          },
+          components: {
+            type: 'integer',
+            description: 'How many components an owner or system scope covers.',
+          },
+        },
+      },
       DoraMetrics: {
         type: 'object',
         additionalProperties: false,
@@ -1276,23 +1350,7 @@ export const spec = {
             },
           },
           scope: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['kind'],
-            properties: {
-              kind: {
-                type: 'string',
-                enum: ['component', 'owner', 'system', 'organisation'],
-              },
-              ref: {
-                type: 'string',
-              },
-              components: {
-                type: 'integer',
-                description:
-                  'How many components an owner or system scope covers.',
-              },
-            },
+            $ref: '#/components/schemas/MetricsScope',
           },
           deploymentFrequency: {
             type: 'object',
@@ -1415,6 +1473,135 @@ export const spec = {
               },
               timeToRestore: {
                 type: 'string',
+              },
+            },
+          },
+        },
+      },
+      PipelineMetrics: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'window',
+          'scope',
+          'timeToEnvironment',
+          'refusals',
+          'approvalWait',
+          'evidence',
+        ],
+        properties: {
+          window: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'to', 'days'],
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              days: {
+                type: 'integer',
+              },
+            },
+          },
+          scope: {
+            $ref: '#/components/schemas/MetricsScope',
+          },
+          timeToEnvironment: {
+            type: 'array',
+            description:
+              'Build recorded to live, per environment in ladder order.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['environment', 'releases', 'medianSeconds'],
+              properties: {
+                environment: {
+                  type: 'string',
+                },
+                releases: {
+                  type: 'integer',
+                },
+                medianSeconds: {
+                  type: 'number',
+                },
+                p90Seconds: {
+                  type: 'number',
+                },
+              },
+            },
+          },
+          refusals: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['requests', 'refused', 'byGate'],
+            properties: {
+              requests: {
+                type: 'integer',
+              },
+              refused: {
+                type: 'integer',
+              },
+              rate: {
+                type: 'number',
+              },
+              byGate: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['gate', 'refused'],
+                  properties: {
+                    gate: {
+                      type: 'string',
+                    },
+                    refused: {
+                      type: 'integer',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          approvalWait: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['promotions'],
+            properties: {
+              promotions: {
+                type: 'integer',
+              },
+              medianSeconds: {
+                type: 'number',
+              },
+              p90Seconds: {
+                type: 'number',
+              },
+            },
+          },
+          evidence: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['kind', 'reported', 'failed', 'failureRate'],
+              properties: {
+                kind: {
+                  type: 'string',
+                },
+                reported: {
+                  type: 'integer',
+                },
+                failed: {
+                  type: 'integer',
+                },
+                failureRate: {
+                  type: 'number',
+                },
               },
             },
           },

@@ -280,6 +280,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/metrics/pipeline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Where the pipeline spends its time and why it stops, over a window ending now: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation. */
+    get: operations['GetPipelineMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/overview': {
     parameters: {
       query?: never;
@@ -405,6 +422,13 @@ export interface components {
         latencyMs: number;
       };
     };
+    MetricsScope: {
+      /** @enum {string} */
+      kind: 'component' | 'owner' | 'system' | 'organisation';
+      ref?: string;
+      /** @description How many components an owner or system scope covers. */
+      components?: number;
+    };
     DoraMetrics: {
       window: {
         /** Format: date-time */
@@ -415,13 +439,7 @@ export interface components {
         /** @enum {string} */
         bucket: 'day' | 'week';
       };
-      scope: {
-        /** @enum {string} */
-        kind: 'component' | 'owner' | 'system' | 'organisation';
-        ref?: string;
-        /** @description How many components an owner or system scope covers. */
-        components?: number;
-      };
+      scope: components['schemas']['MetricsScope'];
       deploymentFrequency: {
         deployments: number;
         perDay: number;
@@ -460,6 +478,43 @@ export interface components {
         changeFailureRate: string;
         timeToRestore: string;
       };
+    };
+    PipelineMetrics: {
+      window: {
+        /** Format: date-time */
+        from: string;
+        /** Format: date-time */
+        to: string;
+        days: number;
+      };
+      scope: components['schemas']['MetricsScope'];
+      /** @description Build recorded to live, per environment in ladder order. */
+      timeToEnvironment: {
+        environment: string;
+        releases: number;
+        medianSeconds: number;
+        p90Seconds?: number;
+      }[];
+      refusals: {
+        requests: number;
+        refused: number;
+        rate?: number;
+        byGate: {
+          gate: string;
+          refused: number;
+        }[];
+      };
+      approvalWait: {
+        promotions: number;
+        medianSeconds?: number;
+        p90Seconds?: number;
+      };
+      evidence: {
+        kind: string;
+        reported: number;
+        failed: number;
+        failureRate: number;
+      }[];
     };
     Ladder: {
       name: string;
@@ -1416,6 +1471,36 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DoraMetrics'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetPipelineMetrics: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component?: components['parameters']['componentQuery'];
+        /** @description Entity ref of the owning group. */
+        owner?: components['schemas']['EntityRef'];
+        /** @description Entity ref of the system. */
+        system?: components['schemas']['EntityRef'];
+        /** @description Length of the window in days, ending now. Default 30. */
+        days?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The pipeline figures. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PipelineMetrics'];
         };
       };
       default: components['responses']['ErrorResponse'];
