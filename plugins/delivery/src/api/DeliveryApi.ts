@@ -23,6 +23,7 @@ export type Drift = S['Drift'];
 export type Preview = S['Preview'];
 export type PreviewState = S['PreviewState'];
 export type DoraMetrics = S['DoraMetrics'];
+export type PipelineMetrics = S['PipelineMetrics'];
 
 /** A page of a cursor-paginated list. */
 export interface Page<T> {
@@ -102,6 +103,16 @@ export interface DeliveryApi {
     system?: string;
     days?: number;
   }): Promise<DoraMetrics>;
+  /**
+   * Pipeline stats over the last `days` days: build to each environment,
+   * refusals by gate, approval waits, evidence failure rates.
+   */
+  getPipelineMetrics(scope: {
+    component?: string;
+    owner?: string;
+    system?: string;
+    days?: number;
+  }): Promise<PipelineMetrics>;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   DeliveryApi,
   DoraMetrics,
   Overview,
+  PipelineMetrics,
   Page,
   Preview,
   Promotion,
@@ -241,6 +242,20 @@ export class DeliveryClient implements DeliveryApi {
     const { data } = await (
       await this.client()
     ).GET('/metrics/dora', {
+      params: { query: scope },
+    });
+    return data!;
+  }
+
+  async getPipelineMetrics(scope: {
+    component?: string;
+    owner?: string;
+    system?: string;
+    days?: number;
+  }): Promise<PipelineMetrics> {
+    const { data } = await (
+      await this.client()
+    ).GET('/metrics/pipeline', {
       params: { query: scope },
     });
     return data!;

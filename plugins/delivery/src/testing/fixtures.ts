@@ -7,6 +7,7 @@ import {
   DeliveryApi,
   DoraMetrics,
   Evidence,
+  PipelineMetrics,
   Overview,
   Preview,
   Promotion,
@@ -353,6 +354,50 @@ export function doraMetrics(days = 30): DoraMetrics {
   };
 }
 
+/** Pipeline stats of a window. */
+export function pipelineMetrics(days = 30): PipelineMetrics {
+  const dora = doraMetrics(days);
+  return {
+    window: { from: dora.window.from, to: dora.window.to, days },
+    scope: dora.scope,
+    timeToEnvironment: [
+      {
+        environment: 'dev',
+        releases: 20,
+        medianSeconds: 900,
+        p90Seconds: 1800,
+      },
+      {
+        environment: 'staging',
+        releases: 15,
+        medianSeconds: 7200,
+        p90Seconds: 14_400,
+      },
+      {
+        environment: 'production',
+        releases: 12,
+        medianSeconds: 90_000,
+        p90Seconds: 172_800,
+      },
+    ],
+    refusals: {
+      requests: 60,
+      refused: 9,
+      rate: 0.15,
+      byGate: [
+        { gate: 'soak', refused: 5 },
+        { gate: 'evidence', refused: 3 },
+        { gate: 'window', refused: 1 },
+      ],
+    },
+    approvalWait: { promotions: 12, medianSeconds: 5400, p90Seconds: 36_000 },
+    evidence: [
+      { kind: 'image-scan', reported: 47, failed: 2, failureRate: 2 / 47 },
+      { kind: 'unit-test', reported: 50, failed: 5, failureRate: 0.1 },
+    ],
+  };
+}
+
 /**
  * An in-memory DeliveryApi: reads return `state`, actions are jest mocks
  * that change it the way the backend would.
@@ -448,6 +493,9 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
     }),
     getDoraMetrics: jest.fn(async (scope: { days?: number }) =>
       doraMetrics(scope.days ?? 30),
+    ),
+    getPipelineMetrics: jest.fn(async (scope: { days?: number }) =>
+      pipelineMetrics(scope.days ?? 30),
     ),
   } as unknown as jest.Mocked<DeliveryApi>;
   return { api, state };

@@ -52,6 +52,26 @@ describe('DeliveryMetrics', () => {
     expect(
       screen.getByRole('img', { name: 'Production releases per day' }),
     ).toBeInTheDocument();
+
+    // The pipeline: time to each environment, refusals by gate, waits, evidence.
+    const toEnvironment = screen.getByRole('table', {
+      name: 'Build to environment',
+    });
+    expect(
+      within(toEnvironment).getByRole('row', { name: /production/ }),
+    ).toHaveTextContent('production (12)1 d 1 h2 d');
+    expect(screen.getByText('9 of 60 requests (15 %)')).toBeInTheDocument();
+    expect(
+      within(screen.getByRole('table', { name: 'Refusals by gate' }))
+        .getAllByRole('row')
+        .map(r => r.textContent),
+    ).toEqual(['Soak time5', 'Required evidence3', 'Deploy window1']);
+    expect(screen.getByText('1 h 30 min')).toBeInTheDocument();
+    expect(
+      within(
+        screen.getByRole('table', { name: 'Evidence failures' }),
+      ).getByRole('row', { name: /unit-test/ }),
+    ).toHaveTextContent('unit-test5 of 50 (10 %)');
     expect(
       screen.getByRole('img', { name: 'Change failure rate (%)' }),
     ).toBeInTheDocument();

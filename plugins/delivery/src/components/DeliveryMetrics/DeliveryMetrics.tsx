@@ -28,6 +28,7 @@ import {
 } from 'recharts';
 import { deliveryApiRef, DoraMetrics } from '../../api';
 import { formatSeconds } from '../common/format';
+import { PipelineStats } from './PipelineStats';
 
 /** Windows offered, in days. */
 const WINDOWS = [7, 30, 90, 365];
@@ -272,10 +273,13 @@ export function DeliveryMetrics(props: {
   const api = useApi(deliveryApiRef);
   const [days, setDays] = useState(30);
   const { component, owner, system } = props.scope;
-  const { value, loading, error } = useAsyncRetry(
-    () => api.getDoraMetrics({ component, owner, system, days }),
-    [api, component, owner, system, days],
-  );
+  const { value, loading, error } = useAsyncRetry(async () => {
+    const [dora, pipeline] = await Promise.all([
+      api.getDoraMetrics({ component, owner, system, days }),
+      api.getPipelineMetrics({ component, owner, system, days }),
+    ]);
+    return { dora, pipeline };
+  }, [api, component, owner, system, days]);
   const id = `delivery-metrics-window-${component ?? owner ?? system ?? 'all'}`;
   return (
     <InfoCard
@@ -303,21 +307,27 @@ export function DeliveryMetrics(props: {
       {error && <ResponseErrorPanel error={error} />}
       {value && (
         <>
-          <DoraKeys metrics={value} />
-          {value.changeFailureRate.changes === 0 &&
-          value.timeToRestore.incidents === 0 ? (
+          <DoraKeys metrics={value.dora} />
+          {value.dora.changeFailureRate.changes === 0 &&
+          value.dora.timeToRestore.incidents === 0 ? (
             <Box mt={2}>
               <Typography variant="body2">
-                No production changes in the last {value.window.days} days: the
-                trends appear once releases reach the last environment of the
-                ladder.
+                No production changes in the last {value.dora.window.days} days:
+                the trends appear once releases reach the last environment of
+                the ladder.
               </Typography>
             </Box>
           ) : (
             <Box mt={3}>
-              <Charts metrics={value} />
+              <Charts metrics={value.dora} />
             </Box>
           )}
+          <Box mt={4}>
+            <Typography variant="h6" component="h2" gutterBottom>
+              Pipeline
+            </Typography>
+            <PipelineStats metrics={value.pipeline} />
+          </Box>
         </>
       )}
     </InfoCard>
