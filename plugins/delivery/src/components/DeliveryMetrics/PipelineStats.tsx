@@ -57,7 +57,7 @@ export function PipelineStats(props: { metrics: PipelineMetrics }) {
           <Table size="small" aria-label="Build to environment">
             <TableHead>
               <TableRow>
-                <TableCell>Environment</TableCell>
+                <TableCell>To</TableCell>
                 <TableCell align="right">Median</TableCell>
                 <TableCell align="right">p90</TableCell>
               </TableRow>
