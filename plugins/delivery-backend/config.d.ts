@@ -135,6 +135,43 @@ export interface Config {
       readinessGracePeriod?: string | HumanDuration;
     };
 
+    /**
+     * The golden-path scorecard: checks per component, each pass or fail with
+     * the reason and a link to fix it. See the README for every check.
+     */
+    scorecard?: {
+      /** How far back the checks look at releases and incidents. Default 90 days. */
+      window?: string | HumanDuration;
+      /** Longest acceptable time to restore after a production incident. Default 1 hour. */
+      restoreTarget?: string | HumanDuration;
+      /** How long a preview may outlive its TTL before it counts as not torn down. Default 15 min. */
+      previewGrace?: string | HumanDuration;
+      /**
+       * Built-in checks to turn off or point elsewhere, by id:
+       * ladder-order, signed-releases, required-evidence, image-policy,
+       * previews-ttl, restore-target, catalog-annotations.
+       */
+      checks?: {
+        [id: string]: {
+          /** Set false to leave the check out. Default true. */
+          enabled?: boolean;
+          /** Where to learn how to fix a failure. */
+          fixUrl?: string;
+        };
+      };
+      /** Checks a platform team adds: an annotation to carry, or evidence to pass. */
+      custom?: Array<{
+        /** Lowercase id, unique among checks. */
+        id: string;
+        title: string;
+        /** The component must carry this annotation, non-empty. */
+        annotation?: string;
+        /** The production release must carry this evidence kind, passed. */
+        evidence?: string;
+        fixUrl?: string;
+      }>;
+    };
+
     /** Ephemeral preview namespaces for pull requests and branches. */
     previews?: {
       /** The cluster previews are created in (a name from kubernetes.clusterLocatorMethods). */

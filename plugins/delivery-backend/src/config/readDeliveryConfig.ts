@@ -21,6 +21,7 @@ import {
   LadderConfig,
   PreviewSettings,
   RollbackThresholds,
+  ScorecardSettings,
   VulnerabilityLimits,
 } from './types';
 
@@ -315,6 +316,82 @@ function readEnvironment(
   };
 }
 
+/** The ids of the built-in scorecard checks. */
+export const BUILT_IN_CHECKS = [
+  'ladder-order',
+  'signed-releases',
+  'required-evidence',
+  'image-policy',
+  'previews-ttl',
+  'restore-target',
+  'catalog-annotations',
+] as const;
+
+function readScorecard(config: Config | undefined): ScorecardSettings {
+  const path = 'delivery.scorecard';
+  checkKeys(config, path, [
+    'window',
+    'restoreTarget',
+    'previewGrace',
+    'checks',
+    'custom',
+  ]);
+  const disabled = new Set<string>();
+  const fixUrls = new Map<string, string>();
+  const checks = config?.getOptionalConfig('checks');
+  for (const id of checks?.keys() ?? []) {
+    const key = `${path}.checks.${id}`;
+    if (!(BUILT_IN_CHECKS as readonly string[]).includes(id)) {
+      throw invalid(
+        key,
+        `unknown check; expected one of ${BUILT_IN_CHECKS.join(', ')}`,
+      );
+    }
+    const check = checks!.getConfig(id);
+    checkKeys(check, key, ['enabled', 'fixUrl']);
+    if (check.getOptionalBoolean('enabled') === false) disabled.add(id);
+    const fixUrl = check.getOptionalString('fixUrl');
+    if (fixUrl) fixUrls.set(id, fixUrl);
+  }
+  const ids = new Set<string>(BUILT_IN_CHECKS);
+  const custom = (config?.getOptionalConfigArray('custom') ?? []).map(
+    (c, i) => {
+      const key = `${path}.custom[${i}]`;
+      checkKeys(c, key, ['id', 'title', 'annotation', 'evidence', 'fixUrl']);
+      const id = c.getString('id');
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(id) || ids.has(id)) {
+        throw invalid(
+          `${key}.id`,
+          `'${id}' must be a unique lowercase id (letters, digits, -)`,
+        );
+      }
+      ids.add(id);
+      const annotation = c.getOptionalString('annotation');
+      const evidence = c.getOptionalString('evidence');
+      if (!annotation === !evidence) {
+        throw invalid(key, 'give exactly one of annotation or evidence');
+      }
+      return {
+        id,
+        title: c.getString('title'),
+        ...(annotation ? { annotation } : {}),
+        ...(evidence ? { evidence } : {}),
+        ...(c.getOptionalString('fixUrl')
+          ? { fixUrl: c.getString('fixUrl') }
+          : {}),
+      };
+    },
+  );
+  return {
+    windowMs: duration(config, 'window', path, 90 * 86_400_000),
+    restoreTargetMs: duration(config, 'restoreTarget', path, 3_600_000),
+    previewGraceMs: duration(config, 'previewGrace', path, 15 * 60_000),
+    disabled,
+    fixUrls,
+    custom,
+  };
+}
+
 /**
  * Reads and validates the `delivery` configuration. Throws an error naming
  * the offending key for anything invalid, so that the backend refuses to start
@@ -328,6 +405,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'imagePolicy',
     'kubernetes',
     'previews',
+    'scorecard',
     'demo',
   ]);
 
@@ -415,6 +493,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     defaultLadder,
     ladders,
     kubernetes: readKubernetes(config?.getOptionalConfig('kubernetes')),
+    scorecard: readScorecard(config?.getOptionalConfig('scorecard')),
     previews: readPreviews(config?.getOptionalConfig('previews')),
     imagePolicy: {
       forbiddenTags: policy?.getOptionalStringArray('forbiddenTags') ?? [],

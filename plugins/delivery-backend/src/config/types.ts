@@ -74,6 +74,7 @@ export interface DeliveryConfig {
   kubernetes: KubernetesSettings;
   /** Absent when previews are not configured. */
   previews?: PreviewSettings;
+  scorecard: ScorecardSettings;
   demoFile?: string;
 }
 
@@ -98,4 +99,24 @@ export interface PreviewSettings {
     default: Record<string, string>;
   };
   pipelineClusterRole: string;
+}
+
+/** A check a platform team adds in config. */
+export interface CustomCheckConfig {
+  id: string;
+  title: string;
+  annotation?: string;
+  evidence?: string;
+  fixUrl?: string;
+}
+
+export interface ScorecardSettings {
+  windowMs: number;
+  restoreTargetMs: number;
+  previewGraceMs: number;
+  /** Built-in checks turned off. */
+  disabled: Set<string>;
+  /** Fix links that replace the built-in ones, by check id. */
+  fixUrls: Map<string, string>;
+  custom: CustomCheckConfig[];
 }

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { rawRows } from './rawRows';
 
 /** The last environment of a ladder: where releases count as production. */
 export interface ProductionEnvironment {
@@ -482,15 +483,7 @@ export class MetricsStore {
       .sort((a, b) => a.kind.localeCompare(b.kind));
   }
 
-  /** Runs raw SQL and returns its rows, whatever the engine's result shape. */
-  private async run(
-    sql: string,
-    bindings: Knex.Value[],
-  ): Promise<{ rows: Record<string, unknown>[] }> {
-    const result = await this.db.raw(sql, bindings);
-    const client = String(this.db.client.config.client);
-    if (client === 'pg') return { rows: result.rows };
-    if (client === 'mysql' || client === 'mysql2') return { rows: result[0] };
-    return { rows: result };
+  private async run(sql: string, bindings: Knex.Value[]) {
+    return { rows: await rawRows(this.db, sql, bindings) };
   }
 }

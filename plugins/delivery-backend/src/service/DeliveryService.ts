@@ -20,6 +20,7 @@ import {
   DeliveryConfig,
   EnvironmentConfig,
   LadderConfig,
+  ScorecardSettings,
 } from '../config/types';
 import {
   DeliveryStore,
@@ -1309,6 +1310,11 @@ export class DeliveryService {
 
   get defaultLadder(): string {
     return this.config.defaultLadder;
+  }
+
+  /** The golden-path scorecard settings. */
+  get scorecardSettings(): ScorecardSettings {
+    return this.config.scorecard;
   }
 }
 

@@ -1,6 +1,10 @@
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { MetricsStore } from '../database/MetricsStore';
+import { ScorecardStore } from '../database/ScorecardStore';
+import { CheckResult, evaluateScorecard } from '../domain/scorecard';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { NotFoundError } from '@backstage/errors';
 import { GATE_NAMES } from '../domain/types';
 import {
   DoraMetrics,
@@ -17,6 +21,7 @@ const MAX_SCOPE_COMPONENTS = 10_000;
 /** Delivery metrics for a component, an owner, a system or the organisation. */
 export class MetricsService {
   private readonly store: MetricsStore;
+  private readonly scorecards: ScorecardStore;
 
   constructor(
     knex: Knex,
@@ -24,6 +29,7 @@ export class MetricsService {
     private readonly clock: () => number = Date.now,
   ) {
     this.store = new MetricsStore(knex);
+    this.scorecards = new ScorecardStore(knex);
   }
 
   /** The last environment of every ladder. */
@@ -134,5 +140,127 @@ export class MetricsService {
       ),
     ];
     return pipelineReport(figures, window, scope, order);
+  }
+
+  /** Scorecards of catalog entities, from a few grouped queries. */
+  private async evaluate(
+    entities: Entity[],
+  ): Promise<Array<{ entity: Entity; ref: string; checks: CheckResult[] }>> {
+    const settings = this.service.scorecardSettings;
+    const now = this.clock();
+    const refs = entities.map(e => stringifyEntityRef(e));
+    const facts = await this.scorecards.facts({
+      componentRefs: refs,
+      production: [...new Set(this.production().map(p => p.environment))],
+      from: now - settings.windowMs,
+      now,
+      previewGraceMs: settings.previewGraceMs,
+    });
+    return entities.map((entity, i) => {
+      let ladder;
+      try {
+        ladder = this.service.ladderOf(entity);
+      } catch {
+        ladder = undefined; // an unknown ladder fails required-evidence
+      }
+      return {
+        entity,
+        ref: refs[i],
+        checks: evaluateScorecard({
+          entity,
+          ladder,
+          facts: facts.get(refs[i])!,
+          settings,
+        }),
+      };
+    });
+  }
+
+  /** The golden-path scorecard of one component. */
+  async scorecard(
+    component: string,
+    catalog: ComponentCatalog,
+  ): Promise<{
+    component: string;
+    checks: CheckResult[];
+    passed: number;
+    applicable: number;
+  }> {
+    const ref = DeliveryService.componentRef(component);
+    const [entity] = await catalog.byRefs([ref]);
+    if (!entity) throw new NotFoundError(`No component ${ref} in the catalog`);
+    const [card] = await this.evaluate([entity]);
+    const applicable = card.checks.filter(c => c.status !== 'not-applicable');
+    return {
+      component: ref,
+      checks: card.checks,
+      passed: applicable.filter(c => c.status === 'pass').length,
+      applicable: applicable.length,
+    };
+  }
+
+  /**
+   * Across the organisation (or an owner or system): the share of components
+   * passing each check, and per owner the share of their components passing
+   * every applicable check, best first.
+   */
+  async scorecardSummary(
+    query: { owner?: string; system?: string },
+    catalog: ComponentCatalog,
+  ) {
+    if (query.owner && query.system) {
+      throw new InputError('Give one of owner or system, not both');
+    }
+    const entities: Entity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await catalog.query(query, { limit: 500, cursor });
+      entities.push(...page.entities);
+      cursor = page.nextCursor;
+    } while (cursor && entities.length < MAX_SCOPE_COMPONENTS);
+    const cards = await this.evaluate(entities);
+
+    const checks = new Map<
+      string,
+      { id: string; title: string; passing: number; applicable: number }
+    >();
+    const owners = new Map<
+      string,
+      { owner: string; components: number; passingAll: number }
+    >();
+    for (const card of cards) {
+      for (const c of card.checks) {
+        const entry = checks.get(c.id) ?? {
+          id: c.id,
+          title: c.title,
+          passing: 0,
+          applicable: 0,
+        };
+        if (c.status !== 'not-applicable') entry.applicable += 1;
+        if (c.status === 'pass') entry.passing += 1;
+        checks.set(c.id, entry);
+      }
+      const owner =
+        card.entity.relations?.find(r => r.type === 'ownedBy')?.targetRef ??
+        String(card.entity.spec?.owner ?? 'unknown');
+      const o = owners.get(owner) ?? { owner, components: 0, passingAll: 0 };
+      o.components += 1;
+      if (card.checks.every(c => c.status !== 'fail')) o.passingAll += 1;
+      owners.set(owner, o);
+    }
+    let scope: DoraMetrics['scope'] = { kind: 'organisation' };
+    if (query.owner) scope = { kind: 'owner', ref: query.owner };
+    if (query.system) scope = { kind: 'system', ref: query.system };
+    return {
+      scope,
+      components: cards.length,
+      checks: [...checks.values()].map(c => ({
+        ...c,
+        ...(c.applicable > 0 ? { share: c.passing / c.applicable } : {}),
+      })),
+      owners: [...owners.values()]
+        .map(o => ({ ...o, share: o.passingAll / o.components }))
+        .sort((a, b) => b.share - a.share || a.owner.localeCompare(b.owner)),
+    };
   }
 }

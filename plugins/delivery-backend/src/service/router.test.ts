@@ -972,6 +972,63 @@ describe('delivery metrics API', () => {
     ]);
   });
 
+  it('scores a component on the golden path, and summarises an owner', async () => {
+    const card = await request(server)
+      .get(`/api/delivery/scorecards?component=${COMPONENT}`)
+      .set('authorization', ci);
+    expect(card.status).toBe(200);
+    const byId = Object.fromEntries(
+      card.body.checks.map((c: any) => [c.id, c]),
+    );
+    expect(Object.keys(byId)).toEqual([
+      'ladder-order',
+      'signed-releases',
+      'required-evidence',
+      'image-policy',
+      'previews-ttl',
+      'restore-target',
+      'catalog-annotations',
+    ]);
+    expect(byId['signed-releases']).toMatchObject({
+      status: 'fail',
+      reason:
+        'the production release has no passed signature or provenance evidence',
+      fixUrl: expect.stringMatching(/^https:/),
+    });
+    expect(byId['required-evidence']).toMatchObject({
+      status: 'fail',
+      reason:
+        'production of the standard ladder requires no evidence; configure requiredEvidence',
+    });
+    expect(byId['restore-target'].status).toBe('not-applicable');
+    expect(card.body).toMatchObject({ component: COMPONENT, applicable: 6 });
+
+    const summary = await request(server)
+      .get('/api/delivery/scorecards/summary?owner=group:default/team-payments')
+      .set('authorization', ci);
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({
+      scope: { kind: 'owner', ref: 'group:default/team-payments' },
+      components: 2,
+      owners: [
+        {
+          owner: 'group:default/team-payments',
+          components: 2,
+          passingAll: 0,
+          share: 0,
+        },
+      ],
+    });
+    expect(
+      summary.body.checks.find((c: any) => c.id === 'previews-ttl'),
+    ).toMatchObject({ passing: 2, applicable: 2, share: 1 });
+
+    const missing = await request(server)
+      .get('/api/delivery/scorecards?component=component:default/nope')
+      .set('authorization', ci);
+    expect(missing.status).toBe(404);
+  });
+
   it('refuses unclear scopes, bad windows and callers without a token', async () => {
     const both = await dora(
       `component=${COMPONENT}&owner=group:default/platform`,

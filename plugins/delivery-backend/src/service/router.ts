@@ -697,6 +697,25 @@ export async function createRouter(
     );
   });
 
+  api.get('/scorecards', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    res.json(
+      await metrics.scorecard(req.query.component, catalogAs(credentials)),
+    );
+  });
+
+  api.get('/scorecards/summary', async (req, res) => {
+    const { credentials } = await caller(req, ['user', 'service']);
+    await authorize(credentials, deliveryReadPermission);
+    res.json(
+      await metrics.scorecardSummary(
+        { owner: req.query.owner, system: req.query.system },
+        catalogAs(credentials),
+      ),
+    );
+  });
+
   api.get('/components', async (req, res) => {
     const { credentials, actor } = await caller(req, ['user', 'service']);
     await authorize(credentials, deliveryReadPermission);

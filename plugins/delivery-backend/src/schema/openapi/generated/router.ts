@@ -871,6 +871,75 @@ export const spec = {
         },
       },
     },
+    '/scorecards': {
+      get: {
+        operationId: 'GetScorecard',
+        description:
+          'The golden-path scorecard of a component: every enabled check, pass, fail or not applicable, with the reason and a link to fix it.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQueryRequired',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The scorecard.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Scorecard',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/scorecards/summary': {
+      get: {
+        operationId: 'GetScorecardSummary',
+        description:
+          'The scorecards of the organisation, an owner or a system: the share of components passing each check, and per owner the share of components that fail no check, best first.',
+        parameters: [
+          {
+            name: 'owner',
+            in: 'query',
+            allowReserved: true,
+            description: 'Entity ref of the owning group.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            name: 'system',
+            in: 'query',
+            allowReserved: true,
+            description: 'Entity ref of the system.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The summary.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ScorecardSummary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/overview': {
       get: {
         operationId: 'GetOverview',
@@ -1600,6 +1669,111 @@ export const spec = {
                   type: 'integer',
                 },
                 failureRate: {
+                  type: 'number',
+                },
+              },
+            },
+          },
+        },
+      },
+      ScorecardCheck: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'title', 'status', 'reason'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['pass', 'fail', 'not-applicable'],
+          },
+          reason: {
+            type: 'string',
+          },
+          fixUrl: {
+            type: 'string',
+          },
+        },
+      },
+      Scorecard: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['component', 'checks', 'passed', 'applicable'],
+        properties: {
+          component: {
+            type: 'string',
+          },
+          checks: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ScorecardCheck',
+            },
+          },
+          passed: {
+            type: 'integer',
+          },
+          applicable: {
+            type: 'integer',
+          },
+        },
+      },
+      ScorecardSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['scope', 'components', 'checks', 'owners'],
+        properties: {
+          scope: {
+            $ref: '#/components/schemas/MetricsScope',
+          },
+          components: {
+            type: 'integer',
+          },
+          checks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'title', 'passing', 'applicable'],
+              properties: {
+                id: {
+                  type: 'string',
+                },
+                title: {
+                  type: 'string',
+                },
+                passing: {
+                  type: 'integer',
+                },
+                applicable: {
+                  type: 'integer',
+                },
+                share: {
+                  type: 'number',
+                },
+              },
+            },
+          },
+          owners: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['owner', 'components', 'passingAll', 'share'],
+              properties: {
+                owner: {
+                  type: 'string',
+                },
+                components: {
+                  type: 'integer',
+                },
+                passingAll: {
+                  type: 'integer',
+                },
+                share: {
                   type: 'number',
                 },
               },

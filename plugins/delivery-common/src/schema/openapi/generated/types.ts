@@ -297,6 +297,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/scorecards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The golden-path scorecard of a component: every enabled check, pass, fail or not applicable, with the reason and a link to fix it. */
+    get: operations['GetScorecard'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/scorecards/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The scorecards of the organisation, an owner or a system: the share of components passing each check, and per owner the share of components that fail no check, best first. */
+    get: operations['GetScorecardSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/overview': {
     parameters: {
       query?: never;
@@ -514,6 +548,37 @@ export interface components {
         reported: number;
         failed: number;
         failureRate: number;
+      }[];
+    };
+    ScorecardCheck: {
+      id: string;
+      title: string;
+      /** @enum {string} */
+      status: 'pass' | 'fail' | 'not-applicable';
+      reason: string;
+      fixUrl?: string;
+    };
+    Scorecard: {
+      component: string;
+      checks: components['schemas']['ScorecardCheck'][];
+      passed: number;
+      applicable: number;
+    };
+    ScorecardSummary: {
+      scope: components['schemas']['MetricsScope'];
+      components: number;
+      checks: {
+        id: string;
+        title: string;
+        passing: number;
+        applicable: number;
+        share?: number;
+      }[];
+      owners: {
+        owner: string;
+        components: number;
+        passingAll: number;
+        share: number;
       }[];
     };
     Ladder: {
@@ -1501,6 +1566,56 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PipelineMetrics'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetScorecard: {
+    parameters: {
+      query: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component: components['parameters']['componentQueryRequired'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The scorecard. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Scorecard'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetScorecardSummary: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the owning group. */
+        owner?: components['schemas']['EntityRef'];
+        /** @description Entity ref of the system. */
+        system?: components['schemas']['EntityRef'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The summary. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScorecardSummary'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -1,0 +1,227 @@
+import { Knex } from 'knex';
+import { rawRows } from './rawRows';
+
+/** What the ledger knows about a component, for its scorecard checks. */
+export interface ScorecardFacts {
+  /** The production release and its latest evidence result per kind. */
+  production?: {
+    environment: string;
+    artifactId: string;
+    evidence: Record<string, 'passed' | 'failed'>;
+  };
+  /** The newest artifact: its base image and latest image scan. */
+  latestArtifact?: {
+    artifactId: string;
+    baseImage?: string;
+    scan?: { result: string; critical?: number; high?: number };
+  };
+  /** Refused requests of the window whose ladder gate failed. */
+  skipAttempts: number;
+  /** Live previews past their expiry by more than the grace. */
+  overduePreviews: number;
+  /** Production incidents of the window (see the DORA time to restore). */
+  incidents: { count: number; open: number; slowestMs?: number };
+}
+
+export interface ScorecardQuery {
+  componentRefs: string[];
+  /** Environments that are the last of a ladder. */
+  production: string[];
+  from: number;
+  now: number;
+  previewGraceMs: number;
+}
+
+const placeholders = (values: unknown[]) => values.map(() => '?').join(', ');
+const CHUNK = 500;
+
+/**
+ * The facts behind the scorecard checks, a handful of grouped queries per
+ * 500 components — never a query per component.
+ */
+export class ScorecardStore {
+  constructor(private readonly db: Knex) {}
+
+  async facts(q: ScorecardQuery): Promise<Map<string, ScorecardFacts>> {
+    const facts = new Map<string, ScorecardFacts>();
+    for (const ref of q.componentRefs) {
+      facts.set(ref, {
+        skipAttempts: 0,
+        overduePreviews: 0,
+        incidents: { count: 0, open: 0 },
+      });
+    }
+    for (let i = 0; i < q.componentRefs.length; i += CHUNK) {
+      const refs = q.componentRefs.slice(i, i + CHUNK);
+      await Promise.all([
+        this.production(refs, q, facts),
+        this.latestArtifacts(refs, facts),
+        this.skipAttempts(refs, q, facts),
+        this.overduePreviews(refs, q, facts),
+        this.incidents(refs, q, facts),
+      ]);
+    }
+    return facts;
+  }
+
+  private async production(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    if (q.production.length === 0) return;
+    const rows = await this.rows(
+      `SELECT r.component_ref, r.environment, r.artifact_id, e.kind, e.result
+       FROM delivery_releases r
+       LEFT JOIN delivery_evidence e ON e.artifact_id = r.artifact_id
+         AND e.id = (
+           SELECT MAX(e2.id) FROM delivery_evidence e2
+           WHERE e2.artifact_id = e.artifact_id AND e2.kind = e.kind
+         )
+       WHERE r.component_ref IN (${placeholders(refs)})
+         AND r.environment IN (${placeholders(q.production)})`,
+      [...refs, ...q.production],
+    );
+    for (const r of rows) {
+      const f = facts.get(String(r.component_ref))!;
+      f.production ??= {
+        environment: String(r.environment),
+        artifactId: String(r.artifact_id),
+        evidence: {},
+      };
+      if (r.kind) {
+        f.production.evidence[String(r.kind)] = r.result as 'passed' | 'failed';
+      }
+    }
+  }
+
+  private async latestArtifacts(
+    refs: string[],
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    const rows = await this.rows(
+      `SELECT a.component_ref, a.id, a.base_image, e.result, e.summary
+       FROM delivery_artifacts a
+       LEFT JOIN delivery_evidence e ON e.id = (
+         SELECT MAX(e2.id) FROM delivery_evidence e2
+         WHERE e2.artifact_id = a.id AND e2.kind = 'image-scan'
+       )
+       WHERE a.component_ref IN (${placeholders(refs)})
+         AND a.created_at = (
+           SELECT MAX(a2.created_at) FROM delivery_artifacts a2
+           WHERE a2.component_ref = a.component_ref
+         )`,
+      refs,
+    );
+    for (const r of rows) {
+      const f = facts.get(String(r.component_ref))!;
+      if (f.latestArtifact) continue; // two builds in the same millisecond
+      const summary = r.summary ? JSON.parse(String(r.summary)) : undefined;
+      f.latestArtifact = {
+        artifactId: String(r.id),
+        ...(r.base_image ? { baseImage: String(r.base_image) } : {}),
+        ...(r.result
+          ? {
+              scan: {
+                result: String(r.result),
+                critical: summary?.vulnerabilities?.critical,
+                high: summary?.vulnerabilities?.high,
+              },
+            }
+          : {}),
+      };
+    }
+  }
+
+  private async skipAttempts(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    const rows = await this.rows(
+      `SELECT p.component_ref, COUNT(*) AS n
+       FROM delivery_promotions p
+       WHERE p.component_ref IN (${placeholders(refs)})
+         AND p.state = 'refused'
+         AND p.created_at >= ?
+         AND p.gates LIKE ?
+       GROUP BY p.component_ref`,
+      [...refs, q.from, '%"gate":"ladder","verdict":"failed"%'],
+    );
+    for (const r of rows) {
+      facts.get(String(r.component_ref))!.skipAttempts = Number(r.n);
+    }
+  }
+
+  private async overduePreviews(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    const rows = await this.rows(
+      `SELECT v.component_ref, COUNT(*) AS n
+       FROM delivery_previews v
+       WHERE v.component_ref IN (${placeholders(refs)})
+         AND v.state NOT IN ('deleted', 'failed')
+         AND v.expires_at < ?
+       GROUP BY v.component_ref`,
+      [...refs, q.now - q.previewGraceMs],
+    );
+    for (const r of rows) {
+      facts.get(String(r.component_ref))!.overduePreviews = Number(r.n);
+    }
+  }
+
+  /** As the DORA time to restore, grouped by component. */
+  private async incidents(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    if (q.production.length === 0) return;
+    const prod = `p.environment IN (${placeholders(q.production)})`;
+    const rows = await this.rows(
+      `WITH incidents AS (
+         SELECT p.component_ref, p.environment, p.completed_at AS started
+         FROM delivery_promotions p
+         WHERE p.component_ref IN (${placeholders(refs)}) AND ${prod}
+           AND p.kind IN ('normal', 'hotfix')
+           AND p.state IN ('failed', 'errored')
+           AND p.completed_at >= ?
+         UNION ALL
+         SELECT p.component_ref, p.environment, p.created_at AS started
+         FROM delivery_promotions p
+         WHERE p.component_ref IN (${placeholders(refs)}) AND ${prod}
+           AND p.kind = 'rollback' AND p.state <> 'refused'
+           AND p.created_at >= ?
+       ), durations AS (
+         SELECT i.component_ref, (
+           SELECT MIN(s.completed_at) FROM delivery_promotions s
+           WHERE s.component_ref = i.component_ref
+             AND s.environment = i.environment
+             AND s.state IN ('succeeded', 'rolled-back')
+             AND s.completed_at > i.started
+         ) - i.started AS ms
+         FROM incidents i
+       )
+       SELECT component_ref, COUNT(*) AS n, COUNT(ms) AS restored,
+         MAX(ms) AS slowest
+       FROM durations GROUP BY component_ref`,
+      [...refs, ...q.production, q.from, ...refs, ...q.production, q.from],
+    );
+    for (const r of rows) {
+      const n = Number(r.n);
+      facts.get(String(r.component_ref))!.incidents = {
+        count: n,
+        open: n - Number(r.restored),
+        ...(r.slowest !== null && r.slowest !== undefined
+          ? { slowestMs: Number(r.slowest) }
+          : {}),
+      };
+    }
+  }
+
+  private rows(sql: string, bindings: Knex.Value[]) {
+    return rawRows(this.db, sql, bindings);
+  }
+}
