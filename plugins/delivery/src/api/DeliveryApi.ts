@@ -24,6 +24,8 @@ export type Preview = S['Preview'];
 export type PreviewState = S['PreviewState'];
 export type DoraMetrics = S['DoraMetrics'];
 export type PipelineMetrics = S['PipelineMetrics'];
+export type Scorecard = S['Scorecard'];
+export type ScorecardSummary = S['ScorecardSummary'];
 
 /** A page of a cursor-paginated list. */
 export interface Page<T> {
@@ -113,6 +115,13 @@ export interface DeliveryApi {
     system?: string;
     days?: number;
   }): Promise<PipelineMetrics>;
+  /** The golden-path scorecard of a component. */
+  getScorecard(componentRef: string): Promise<Scorecard>;
+  /** Scorecards across the organisation, an owner or a system. */
+  getScorecardSummary(scope: {
+    owner?: string;
+    system?: string;
+  }): Promise<ScorecardSummary>;
 }
 
 /**

@@ -13,6 +13,8 @@ import {
   DoraMetrics,
   Overview,
   PipelineMetrics,
+  Scorecard,
+  ScorecardSummary,
   Page,
   Preview,
   Promotion,
@@ -256,6 +258,27 @@ export class DeliveryClient implements DeliveryApi {
     const { data } = await (
       await this.client()
     ).GET('/metrics/pipeline', {
+      params: { query: scope },
+    });
+    return data!;
+  }
+
+  async getScorecard(componentRef: string): Promise<Scorecard> {
+    const { data } = await (
+      await this.client()
+    ).GET('/scorecards', {
+      params: { query: { component: componentRef } },
+    });
+    return data!;
+  }
+
+  async getScorecardSummary(scope: {
+    owner?: string;
+    system?: string;
+  }): Promise<ScorecardSummary> {
+    const { data } = await (
+      await this.client()
+    ).GET('/scorecards/summary', {
       params: { query: scope },
     });
     return data!;

@@ -8,6 +8,8 @@ import {
   DoraMetrics,
   Evidence,
   PipelineMetrics,
+  Scorecard,
+  ScorecardSummary,
   Overview,
   Preview,
   Promotion,
@@ -354,6 +356,73 @@ export function doraMetrics(days = 30): DoraMetrics {
   };
 }
 
+/** A scorecard with a pass, a failure with a fix link and one not applicable. */
+export function scorecard(ref = componentRef): Scorecard {
+  return {
+    component: ref,
+    passed: 1,
+    applicable: 2,
+    checks: [
+      {
+        id: 'ladder-order',
+        title: 'Releases go through the ladder without skipping',
+        status: 'pass',
+        reason: 'every promotion request in the last 90 d followed the ladder',
+        fixUrl: 'https://docs.example.com/gates',
+      },
+      {
+        id: 'signed-releases',
+        title: 'Production releases carry signature and provenance',
+        status: 'fail',
+        reason: 'the production release has no passed provenance evidence',
+        fixUrl: 'https://docs.example.com/signing',
+      },
+      {
+        id: 'restore-target',
+        title: 'Production incidents were restored within the target',
+        status: 'not-applicable',
+        reason: 'no production incidents in the last 90 d',
+      },
+    ],
+  };
+}
+
+export function scorecardSummary(): ScorecardSummary {
+  return {
+    scope: { kind: 'organisation' },
+    components: 4,
+    checks: [
+      {
+        id: 'ladder-order',
+        title: 'Releases go through the ladder without skipping',
+        passing: 3,
+        applicable: 4,
+        share: 0.75,
+      },
+      {
+        id: 'restore-target',
+        title: 'Production incidents were restored within the target',
+        passing: 0,
+        applicable: 0,
+      },
+    ],
+    owners: [
+      {
+        owner: 'group:default/team-storefront',
+        components: 2,
+        passingAll: 2,
+        share: 1,
+      },
+      {
+        owner: 'group:default/team-payments',
+        components: 2,
+        passingAll: 1,
+        share: 0.5,
+      },
+    ],
+  };
+}
+
 /** Pipeline stats of a window. */
 export function pipelineMetrics(days = 30): PipelineMetrics {
   const dora = doraMetrics(days);
@@ -497,6 +566,8 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
     getPipelineMetrics: jest.fn(async (scope: { days?: number }) =>
       pipelineMetrics(scope.days ?? 30),
     ),
+    getScorecard: jest.fn(async (ref: string) => scorecard(ref)),
+    getScorecardSummary: jest.fn(async () => scorecardSummary()),
   } as unknown as jest.Mocked<DeliveryApi>;
   return { api, state };
 }

@@ -34,6 +34,7 @@ import { ComponentSummary, deliveryApiRef } from '../../api';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { actorName, artifactLabel, relativeTime } from '../common/format';
 import { DeliveryMetrics } from '../DeliveryMetrics';
+import { ScorecardSummaryCard } from '../Scorecard';
 import { PageControls } from '../common/PageControls';
 import { PromotionStateChip, useToneClasses } from '../common/StatusChips';
 
@@ -320,6 +321,11 @@ export function DeliveryPageContent() {
           title={`Delivery performance: ${
             owner || system || 'the organisation'
           }`}
+        />
+      </Box>
+      <Box mt={3}>
+        <ScorecardSummaryCard
+          scope={owner ? { owner } : { system: system || undefined }}
         />
       </Box>
     </>

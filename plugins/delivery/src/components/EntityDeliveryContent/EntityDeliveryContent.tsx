@@ -25,6 +25,7 @@ import { EnvironmentLadder } from '../EnvironmentLadder/EnvironmentLadder';
 import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
 import { PreviewEnvironments } from '../PreviewEnvironments/PreviewEnvironments';
 import { DeliveryMetrics } from '../DeliveryMetrics';
+import { ComponentScorecard } from '../Scorecard';
 
 function isEmpty(overview: Overview) {
   return overview.environments.every(
@@ -158,6 +159,11 @@ export function EntityDeliveryContent() {
       {value && value.environments.some(e => e.release) && (
         <Box mt={3}>
           <DeliveryMetrics scope={{ component: componentRef }} />
+        </Box>
+      )}
+      {value && (
+        <Box mt={3}>
+          <ComponentScorecard componentRef={componentRef} />
         </Box>
       )}
       <Box mt={3}>

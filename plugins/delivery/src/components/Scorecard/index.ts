@@ -1,0 +1,1 @@
+export { ComponentScorecard, ScorecardSummaryCard } from './Scorecard';
