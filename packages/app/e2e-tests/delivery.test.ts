@@ -85,6 +85,23 @@ test('the Delivery tab shows the ladder, and a second approver moves a promotion
     path: `${screenshots}/delivery-tab-approved.png`,
     fullPage: true,
   });
+
+  // The golden-path scorecard, with the demo's custom runbook check.
+  const checks = page.getByRole('list', { name: 'Scorecard checks' });
+  await expect(
+    checks.getByRole('listitem', { name: 'Has a runbook' }),
+  ).toContainText('Has a runbook — passes');
+  await expect(
+    checks.getByRole('listitem', {
+      name: 'Releases go through the ladder without skipping',
+    }),
+  ).toContainText('— passes');
+  // The newest build (1.44.0-rc.1) was never scanned.
+  await expect(
+    checks.getByRole('listitem', {
+      name: 'Images are pinned by digest and within the vulnerability policy',
+    }),
+  ).toContainText('— fails');
 });
 
 test('the overview card shows the releases per environment', async ({
@@ -130,6 +147,18 @@ test('the organisation page lists components and what waits for the viewer', asy
       hasText: 'Delivery performance: the organisation',
     })
     .screenshot({ path: `${screenshots}/delivery-metrics.png` });
+
+  // Scorecards across the organisation: the runbook only payments-api has.
+  const golden = page.locator('.MuiCard-root', {
+    hasText: 'Scorecards of 4 components',
+  });
+  await expect(
+    golden
+      .getByRole('table', { name: 'Checks passing' })
+      .getByRole('row', { name: /Has a runbook/ }),
+  ).toContainText('1 of 4 (25 %)');
+  await expect(golden.getByRole('table', { name: 'Owners' })).toBeVisible();
+  await golden.screenshot({ path: `${screenshots}/delivery-scorecards.png` });
 
   // Nothing waits for guest any more: they approved the only pending promotion.
   await page.getByRole('checkbox', { name: 'Waiting for my approval' }).check();

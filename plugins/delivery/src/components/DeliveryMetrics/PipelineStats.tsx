@@ -23,9 +23,13 @@ const GATE_LABEL: Record<string, string> = {
 
 const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;
 
-function Section(props: { title: string; children: ReactNode }) {
+function Section(props: {
+  title: string;
+  children: ReactNode;
+  lg?: 2 | 3 | 4;
+}) {
   return (
-    <Grid item xs={12} md={6} lg={3}>
+    <Grid item xs={12} md={6} lg={props.lg ?? 3}>
       <Typography variant="subtitle2" component="h3" gutterBottom>
         {props.title}
       </Typography>
@@ -50,7 +54,7 @@ export function PipelineStats(props: { metrics: PipelineMetrics }) {
   const { timeToEnvironment, refusals, approvalWait, evidence } = props.metrics;
   return (
     <Grid container spacing={3}>
-      <Section title="Build to environment">
+      <Section title="Build to environment" lg={4}>
         {timeToEnvironment.length === 0 ? (
           <Empty>No releases in the window.</Empty>
         ) : (
@@ -105,7 +109,7 @@ export function PipelineStats(props: { metrics: PipelineMetrics }) {
           </Table>
         )}
       </Section>
-      <Section title="Approval wait">
+      <Section title="Approval wait" lg={2}>
         {approvalWait.medianSeconds === undefined ? (
           <Empty>No approved promotions in the window.</Empty>
         ) : (
