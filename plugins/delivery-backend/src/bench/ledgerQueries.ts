@@ -15,6 +15,8 @@ import knexFactory, { Knex } from 'knex';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
 import { DeliveryStore } from '../database/DeliveryStore';
 import { MetricsStore } from '../database/MetricsStore';
+import { ScorecardStore } from '../database/ScorecardStore';
+import { GATE_NAMES } from '../domain/types';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DeliveryService } from '../service/DeliveryService';
 
@@ -328,6 +330,33 @@ async function main() {
     );
     await time('DORA keys of the organisation, 365 days', 5, () =>
       metrics.dora(window(365)),
+    );
+    await time('pipeline stats of the organisation, 30 days', 5, () =>
+      metrics.pipeline({
+        from: NOW - 30 * 86_400_000,
+        to: NOW,
+        gates: GATE_NAMES,
+      }),
+    );
+    const scorecards = new ScorecardStore(knex);
+    const all = Array.from({ length: COMPONENTS }, (_, c) => component(c));
+    await time('scorecard facts of one component', 20, i =>
+      scorecards.facts({
+        componentRefs: [component((i * 7919) % COMPONENTS)],
+        production: ['production'],
+        from: NOW - 90 * 86_400_000,
+        now: NOW,
+        previewGraceMs: 900_000,
+      }),
+    );
+    await time('scorecard facts of every component (organisation)', 3, () =>
+      scorecards.facts({
+        componentRefs: all,
+        production: ['production'],
+        from: NOW - 90 * 86_400_000,
+        now: NOW,
+        previewGraceMs: 900_000,
+      }),
     );
   } finally {
     await drop();
