@@ -1,4 +1,6 @@
+import { CacheService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { MetricsStore } from '../database/MetricsStore';
 import { ScorecardStore } from '../database/ScorecardStore';
@@ -15,6 +17,9 @@ import {
 } from '../domain/dora';
 import { ComponentCatalog, DeliveryService } from './DeliveryService';
 
+/** How long organisation-wide figures are kept: they read the whole ledger. */
+const ORGANISATION_CACHE_TTL_MS = 60_000;
+
 /** At most this many components in an owner or system scope. */
 const MAX_SCOPE_COMPONENTS = 10_000;
 
@@ -27,6 +32,7 @@ export class MetricsService {
     knex: Knex,
     private readonly service: DeliveryService,
     private readonly clock: () => number = Date.now,
+    private readonly cache?: CacheService,
   ) {
     this.store = new MetricsStore(knex);
     this.scorecards = new ScorecardStore(knex);
@@ -107,13 +113,19 @@ export class MetricsService {
     catalog: ComponentCatalog,
   ): Promise<DoraMetrics> {
     const { scope, componentRefs } = await this.scopeOf(query, catalog);
-    const window = doraWindow(query.days ?? 30, this.clock());
-    const figures = await this.store.dora({
-      ...window,
-      production: this.production(),
-      componentRefs,
-    });
-    return doraReport(figures, window, scope);
+    return this.organisationCached(
+      scope,
+      `dora:${query.days ?? 30}`,
+      async () => {
+        const window = doraWindow(query.days ?? 30, this.clock());
+        const figures = await this.store.dora({
+          ...window,
+          production: this.production(),
+          componentRefs,
+        });
+        return doraReport(figures, window, scope);
+      },
+    );
   }
 
   async pipeline(
@@ -126,7 +138,17 @@ export class MetricsService {
     catalog: ComponentCatalog,
   ): Promise<PipelineMetrics> {
     const { scope, componentRefs } = await this.scopeOf(query, catalog);
-    const window = doraWindow(query.days ?? 30, this.clock());
+    return this.organisationCached(scope, `pipeline:${query.days ?? 30}`, () =>
+      this.computePipeline(query.days ?? 30, scope, componentRefs),
+    );
+  }
+
+  private async computePipeline(
+    days: number,
+    scope: PipelineMetrics['scope'],
+    componentRefs: string[] | undefined,
+  ): Promise<PipelineMetrics> {
+    const window = doraWindow(days, this.clock());
     const figures = await this.store.pipeline({
       from: window.from,
       to: window.to,
@@ -140,6 +162,29 @@ export class MetricsService {
       ),
     ];
     return pipelineReport(figures, window, scope, order);
+  }
+
+  /**
+   * Organisation-wide answers read the whole ledger and are the same for
+   * every caller: keep them a minute in the plugin's cache (shared by
+   * replicas when the cache is Redis). Narrower scopes are always fresh.
+   */
+  private async organisationCached<T extends object>(
+    scope: DoraMetrics['scope'],
+    key: string,
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.cache || scope.kind !== 'organisation') return compute();
+    const cacheKey = `metrics:v1:${key}`;
+    const cached = await this.cache.get(cacheKey).catch(() => undefined);
+    if (cached) return cached as unknown as T;
+    const value = await compute();
+    await this.cache
+      .set(cacheKey, value as unknown as JsonObject, {
+        ttl: ORGANISATION_CACHE_TTL_MS,
+      })
+      .catch(() => undefined);
+    return value;
   }
 
   /** Scorecards of catalog entities, from a few grouped queries. */

@@ -1029,6 +1029,46 @@ describe('delivery metrics API', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('keeps organisation figures for a minute, and component figures fresh', async () => {
+    expect((await dora('')).body.deploymentFrequency.deployments).toBe(1);
+    // Build 3 reaches production.
+    const { body: artifact } = await request(server)
+      .post('/api/delivery/artifacts')
+      .set('authorization', ci)
+      .send(artifactBody(3));
+    await request(server)
+      .post(`/api/delivery/artifacts/${artifact.id}/evidence`)
+      .set('authorization', ci)
+      .send({ kind: 'unit-test', result: 'passed' });
+    for (const environment of ['dev', 'staging', 'production']) {
+      const { body: promotion } = await request(server)
+        .post('/api/delivery/promotions')
+        .set('authorization', ci)
+        .send({ component: COMPONENT, digest: digest(3), environment });
+      if (environment === 'production') {
+        await request(server)
+          .post(`/api/delivery/promotions/${promotion.id}/approve`)
+          .set('authorization', user('carol'))
+          .send({});
+      }
+      for (const type of ['deploying', 'succeeded']) {
+        await request(server)
+          .post(`/api/delivery/promotions/${promotion.id}/events`)
+          .set('authorization', ci)
+          .send({ type });
+      }
+    }
+
+    const component = await dora(`component=${COMPONENT}`);
+    expect(component.body.deploymentFrequency.deployments).toBe(2);
+    const organisation = await dora('');
+    expect(organisation.body.deploymentFrequency.deployments).toBe(1);
+    // Another window is another answer.
+    expect((await dora('days=31')).body.deploymentFrequency.deployments).toBe(
+      2,
+    );
+  });
+
   it('refuses unclear scopes, bad windows and callers without a token', async () => {
     const both = await dora(
       `component=${COMPONENT}&owner=group:default/platform`,

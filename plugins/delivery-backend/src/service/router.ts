@@ -7,6 +7,7 @@ import {
   HttpAuthService,
   PermissionsService,
   UserInfoService,
+  CacheService,
 } from '@backstage/backend-plugin-api';
 import {
   CustomErrorBase,
@@ -92,6 +93,8 @@ export interface RouterOptions {
   previews?: PreviewManager;
   /** The clock of the metrics window (tests). */
   clock?: () => number;
+  /** Keeps organisation-wide metrics for a minute. */
+  cache?: CacheService;
 }
 
 /** `30m`, `4h` or `2d` in milliseconds (the contract checks the shape). */
@@ -661,6 +664,7 @@ export async function createRouter(
     await options.database.getClient(),
     service,
     options.clock,
+    options.cache,
   );
 
   api.get('/metrics/dora', async (req, res) => {
