@@ -102,17 +102,11 @@ export class MetricsStore {
       p.ladder,
       p.environment,
     ]);
-    let sql = production.length ? `(${production.join(' OR ')})` : '1 = 0';
-    if (q.componentRefs) {
-      if (q.componentRefs.length === 0) {
-        sql += ' AND 1 = 0';
-      } else {
-        sql += ` AND ${alias}.component_ref IN (${placeholders(
-          q.componentRefs,
-        )})`;
-        bindings.push(...q.componentRefs);
-      }
-    }
+    const scope = this.scope(q.componentRefs, alias);
+    const sql = `${
+      production.length ? `(${production.join(' OR ')})` : '1 = 0'
+    } AND ${scope.sql}`;
+    bindings.push(...scope.bindings);
     return { sql, bindings };
   }
 
@@ -262,19 +256,18 @@ export class MetricsStore {
    * is after the window.
    */
   private async restoreTimes(q: DoraQuery): Promise<DoraFigures['restore']> {
-    const failed = this.where(q, 'p');
-    const rolledBack = this.where(q, 'p');
+    const where = this.where(q);
     const cte = `WITH incidents AS (
          SELECT p.component_ref, p.environment, p.completed_at AS started
          FROM delivery_promotions p
-         WHERE ${failed.sql}
+         WHERE ${where.sql}
            AND p.kind IN ('normal', 'hotfix')
            AND p.state IN ('failed', 'errored')
            AND p.completed_at >= ? AND p.completed_at < ?
          UNION ALL
          SELECT p.component_ref, p.environment, p.created_at AS started
          FROM delivery_promotions p
-         WHERE ${rolledBack.sql}
+         WHERE ${where.sql}
            AND p.kind = 'rollback'
            AND p.state <> 'refused'
            AND p.created_at >= ? AND p.created_at < ?
@@ -289,10 +282,10 @@ export class MetricsStore {
          FROM incidents i
        )`;
     const bindings = [
-      ...failed.bindings,
+      ...where.bindings,
       q.from,
       q.to,
-      ...rolledBack.bindings,
+      ...where.bindings,
       q.from,
       q.to,
       ...LIVE_STATES,

@@ -47,26 +47,18 @@ export class MetricsService {
   }
 
   /** The delivery components of an owner or system, as the caller sees them. */
-  private async componentsOf(
+  private async entitiesOf(
     filter: { owner?: string; system?: string },
     catalog: ComponentCatalog,
-  ): Promise<string[]> {
-    const refs: string[] = [];
+  ): Promise<Entity[]> {
+    const entities: Entity[] = [];
     let cursor: string | undefined;
     do {
       const page = await catalog.query(filter, { limit: 500, cursor });
-      for (const entity of page.entities) {
-        refs.push(
-          DeliveryService.componentRef(
-            `component:${entity.metadata.namespace ?? 'default'}/${
-              entity.metadata.name
-            }`,
-          ),
-        );
-      }
+      entities.push(...page.entities);
       cursor = page.nextCursor;
-    } while (cursor && refs.length < MAX_SCOPE_COMPONENTS);
-    return refs;
+    } while (cursor && entities.length < MAX_SCOPE_COMPONENTS);
+    return entities;
   }
 
   /** The scope of a metrics request: one component, an owner, a system, or all. */
@@ -87,10 +79,12 @@ export class MetricsService {
       return { scope: { kind: 'component', ref }, componentRefs: [ref] };
     }
     if (query.owner || query.system) {
-      const componentRefs = await this.componentsOf(
-        { owner: query.owner, system: query.system },
-        catalog,
-      );
+      const componentRefs = (
+        await this.entitiesOf(
+          { owner: query.owner, system: query.system },
+          catalog,
+        )
+      ).map(e => stringifyEntityRef(e));
       return {
         scope: {
           kind: query.owner ? 'owner' : 'system',
@@ -256,14 +250,7 @@ export class MetricsService {
     if (query.owner && query.system) {
       throw new InputError('Give one of owner or system, not both');
     }
-    const entities: Entity[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await catalog.query(query, { limit: 500, cursor });
-      entities.push(...page.entities);
-      cursor = page.nextCursor;
-    } while (cursor && entities.length < MAX_SCOPE_COMPONENTS);
-    const cards = await this.evaluate(entities);
+    const cards = await this.evaluate(await this.entitiesOf(query, catalog));
 
     const checks = new Map<
       string,

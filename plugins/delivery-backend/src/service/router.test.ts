@@ -846,14 +846,12 @@ describe('concurrency', () => {
 
 describe('delivery metrics API', () => {
   let server: any;
-  beforeAll(async () => {
-    ({ server } = await startBackend());
-    // One build, committed two hours ago, released through the ladder.
-    const commitTime = new Date(Date.now() - 2 * 3600_000).toISOString();
+  /** Records build n and releases it through dev, staging and production. */
+  async function releaseToProduction(n: number, overrides: object = {}) {
     const { body: artifact } = await request(server)
       .post('/api/delivery/artifacts')
       .set('authorization', ci)
-      .send(artifactBody(1, { commitTime }));
+      .send(artifactBody(n, overrides));
     await request(server)
       .post(`/api/delivery/artifacts/${artifact.id}/evidence`)
       .set('authorization', ci)
@@ -862,7 +860,7 @@ describe('delivery metrics API', () => {
       const { body: promotion } = await request(server)
         .post('/api/delivery/promotions')
         .set('authorization', ci)
-        .send({ component: COMPONENT, digest: digest(1), environment });
+        .send({ component: COMPONENT, digest: digest(n), environment });
       if (environment === 'production') {
         await request(server)
           .post(`/api/delivery/promotions/${promotion.id}/approve`)
@@ -876,6 +874,14 @@ describe('delivery metrics API', () => {
           .send({ type });
       }
     }
+  }
+
+  beforeAll(async () => {
+    ({ server } = await startBackend());
+    // One build, committed two hours ago, released through the ladder.
+    await releaseToProduction(1, {
+      commitTime: new Date(Date.now() - 2 * 3600_000).toISOString(),
+    });
   });
 
   const dora = (query: string, as = ci) =>
@@ -1032,32 +1038,7 @@ describe('delivery metrics API', () => {
   it('keeps organisation figures for a minute, and component figures fresh', async () => {
     expect((await dora('')).body.deploymentFrequency.deployments).toBe(1);
     // Build 3 reaches production.
-    const { body: artifact } = await request(server)
-      .post('/api/delivery/artifacts')
-      .set('authorization', ci)
-      .send(artifactBody(3));
-    await request(server)
-      .post(`/api/delivery/artifacts/${artifact.id}/evidence`)
-      .set('authorization', ci)
-      .send({ kind: 'unit-test', result: 'passed' });
-    for (const environment of ['dev', 'staging', 'production']) {
-      const { body: promotion } = await request(server)
-        .post('/api/delivery/promotions')
-        .set('authorization', ci)
-        .send({ component: COMPONENT, digest: digest(3), environment });
-      if (environment === 'production') {
-        await request(server)
-          .post(`/api/delivery/promotions/${promotion.id}/approve`)
-          .set('authorization', user('carol'))
-          .send({});
-      }
-      for (const type of ['deploying', 'succeeded']) {
-        await request(server)
-          .post(`/api/delivery/promotions/${promotion.id}/events`)
-          .set('authorization', ci)
-          .send({ type });
-      }
-    }
+    await releaseToProduction(3);
 
     const component = await dora(`component=${COMPONENT}`);
     expect(component.body.deploymentFrequency.deployments).toBe(2);
