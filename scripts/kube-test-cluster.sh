@@ -44,11 +44,21 @@ apt_install() {
   sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# What the cached binaries were built with. A cache without this stamp (or
+# with another) is rebuilt once. "reflect2-1.0.2": Kubernetes 1.20 vendors
+# github.com/modern-go/reflect2 1.0.1, whose map iteration crashes under
+# Go >= 1.18 (SIGSEGV in mapiterinit) the first time a custom resource is
+# created; Debian's 1.0.2 replaces the vendored copy before the build.
+BUILD_STAMP="$KUBE_VERSION go1.19 reflect2-1.0.2"
+REFLECT2=/usr/share/gocode/src/github.com/modern-go/reflect2
+
 build() {
-  if [[ -x "$CACHE/kube-apiserver" && -x "$CACHE/kube-controller-manager" ]]; then
+  if [[ -x "$CACHE/kube-apiserver" && -x "$CACHE/kube-controller-manager" &&
+    "$(cat "$CACHE/build-stamp" 2>/dev/null)" == "$BUILD_STAMP" ]]; then
     return 0
   fi
-  apt_install golang-1.19-go golang-1.19-src etcd-server etcd-client rsync dpkg-dev openssl make gcc
+  apt_install golang-1.19-go golang-1.19-src etcd-server etcd-client rsync dpkg-dev openssl make gcc \
+    golang-github-modern-go-reflect2-dev
   local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/kube-build.XXXXXX")"
   trap 'rm -rf "$work"; trap - RETURN' RETURN
@@ -74,6 +84,8 @@ EOF
   apt-get "${apt_opts[@]}" update -qq
   (cd "$work" && apt-get "${apt_opts[@]}" source --download-only "kubernetes=$DEBIAN_SOURCE_VERSION" >/dev/null)
   (cd "$work" && dpkg-source --no-check -x kubernetes_*.dsc src >/dev/null)
+  rm -rf "$work/src/vendor/github.com/modern-go/reflect2"
+  cp -r "$REFLECT2" "$work/src/vendor/github.com/modern-go/reflect2"
 
   log "building kube-apiserver and kube-controller-manager v$KUBE_VERSION (several minutes)"
   (
@@ -88,6 +100,7 @@ EOF
   )
   mkdir -p "$CACHE"
   cp "$work/src/_output/bin/kube-apiserver" "$work/src/_output/bin/kube-controller-manager" "$CACHE/"
+  echo "$BUILD_STAMP" >"$CACHE/build-stamp"
   log "built into $CACHE"
 }
 
