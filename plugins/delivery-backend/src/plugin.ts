@@ -4,22 +4,27 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { deliveryPermissions } from '@backstage-delivery/plugin-delivery-common';
+import { createEntityLookup } from './catalog/catalog';
 import { readDeliveryConfig } from './config/readDeliveryConfig';
-import { DeliveryStore } from './database/DeliveryStore';
+import { PreviewStore } from './database/PreviewStore';
 import { applyDatabaseMigrations } from './database/migrations';
-import { DeliveryService } from './service/DeliveryService';
-import { createRouter } from './service/router';
-import { seedDemo } from './demo/seedDemo';
-import { readClusters } from './kubernetes/clusters';
 import { KubernetesGateway } from './kubernetes/KubernetesGateway';
 import { LiveStateReader } from './kubernetes/liveState';
-import { PreviewManager } from './kubernetes/previews/PreviewManager';
-import { VerificationReconciler } from './kubernetes/VerificationReconciler';
-import { PreviewStore } from './database/PreviewStore';
+import { PreviewNamespaces } from './kubernetes/previews/PreviewNamespaces';
+import {
+  scheduleVerification,
+  VerificationReconciler,
+} from './kubernetes/VerificationReconciler';
+import { createLedgerServices } from './service/createServices';
+import { PreviewReaper } from './service/previews/PreviewReaper';
+import { PreviewService } from './service/previews/PreviewService';
+import { schedulePreviewReaper } from './service/previews/scheduleReaper';
+import { createRouter } from './service/router';
 
 /**
  * The delivery backend plugin: the ledger of artifacts, evidence, promotions
- * and preview environments, served at `/api/delivery`.
+ * and preview environments, served at `/api/delivery`. Wiring only: rules
+ * live in domain/, operations in service/, storage in database/.
  *
  * @public
  */
@@ -44,114 +49,90 @@ export const deliveryPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const deliveryConfig = readDeliveryConfig(deps.config);
+        const { logger, scheduler } = deps;
+        const config = readDeliveryConfig(deps.config);
         const knex = await deps.database.getClient();
         await applyDatabaseMigrations(knex, deps.database);
-        const store = new DeliveryStore(knex);
-        const catalog = {
-          getEntity: async (ref: string) =>
-            deps.catalog.getEntityByRef(ref, {
-              credentials: await deps.auth.getOwnServiceCredentials(),
-            }),
-        };
+        const catalog = createEntityLookup(deps);
 
         // Kubernetes: the clusters configured for the official plugin. With
         // none, environments show no live state and previews are off.
-        const clusters = readClusters(deps.config);
         const gateway = new KubernetesGateway({
-          clusters,
-          timeoutMs: deliveryConfig.kubernetes.requestTimeoutMs,
+          clusters: config.clusters,
+          timeoutMs: config.kubernetes.requestTimeoutMs,
         });
         const live =
-          clusters.size > 0
+          config.clusters.size > 0
             ? new LiveStateReader({
                 gateway,
                 cache: deps.cache,
-                cacheTtlMs: deliveryConfig.kubernetes.cacheTtlMs,
-                logger: deps.logger,
+                cacheTtlMs: config.kubernetes.cacheTtlMs,
+                logger,
               })
             : undefined;
 
-        const service = new DeliveryService({
-          store,
-          config: deliveryConfig,
+        const services = createLedgerServices({
+          knex,
+          config,
           catalog,
           live,
+          cache: deps.cache,
         });
 
         if (live) {
-          const reconciler = new VerificationReconciler({
-            store,
-            service,
-            live,
-            config: deliveryConfig,
-            catalog,
-            logger: deps.logger,
-          });
-          await deps.scheduler.scheduleTask({
-            id: 'delivery-verification',
-            frequency: {
-              milliseconds: deliveryConfig.kubernetes.verificationIntervalMs,
-            },
-            timeout: { minutes: 5 },
-            // One runner across replicas.
-            scope: 'global',
-            fn: async () => {
-              await reconciler.run();
-            },
+          await scheduleVerification({
+            scheduler,
+            reconciler: new VerificationReconciler({
+              ledger: services.rollouts,
+              live,
+              config,
+              catalog,
+              logger,
+            }),
+            intervalMs: config.kubernetes.verificationIntervalMs,
           });
         }
 
-        let previews: PreviewManager | undefined;
-        const previewSettings = deliveryConfig.previews;
-        if (previewSettings) {
-          if (!clusters.has(previewSettings.cluster)) {
-            throw new Error(
-              `delivery.previews.cluster '${
-                previewSettings.cluster
-              }' is not a cluster of kubernetes.clusterLocatorMethods (configured: ${
-                [...clusters.keys()].join(', ') || 'none'
-              })`,
-            );
-          }
-          const manager = new PreviewManager({
-            store: new PreviewStore(knex),
-            ledger: store,
-            settings: previewSettings,
-            gateway,
-            catalog,
-            logger: deps.logger,
-            auditor: deps.auditor,
+        let previews: PreviewService | undefined;
+        if (config.previews) {
+          const store = new PreviewStore(knex);
+          const cluster = new PreviewNamespaces(gateway, config.previews);
+          previews = new PreviewService({
+            store,
+            artifacts: services.ledger.artifacts,
+            cluster,
+            settings: config.previews,
+            components: services.components,
+            logger,
           });
-          previews = manager;
-          await deps.scheduler.scheduleTask({
-            id: 'delivery-preview-reaper',
-            frequency: { milliseconds: previewSettings.reaperIntervalMs },
-            timeout: { minutes: 5 },
-            initialDelay: { seconds: 15 },
-            scope: 'global',
-            fn: async () => {
-              const report = await manager.reap();
-              const done = [
-                ...report.expired.map(n => `expired ${n}`),
-                ...report.deleted.map(n => `deleted ${n}`),
-                ...report.vanished.map(n => `vanished ${n}`),
-                ...report.refused.map(n => `refused ${n}`),
-              ];
-              if (done.length) {
-                deps.logger.info(`Preview reaper: ${done.join('; ')}`);
-              }
-            },
+          await schedulePreviewReaper({
+            scheduler,
+            reaper: new PreviewReaper({
+              store,
+              cluster,
+              settings: config.previews,
+              logger,
+              auditor: deps.auditor,
+            }),
+            intervalMs: config.previews.reaperIntervalMs,
+            logger,
           });
         }
 
         deps.permissionsRegistry.addPermissions(deliveryPermissions);
         deps.httpRouter.use(
           await createRouter({
-            service,
-            previews,
             ...deps,
-            catalog: deps.catalog,
+            config,
+            services: {
+              artifacts: services.artifacts,
+              promotions: services.promotions,
+              rollouts: services.rollouts,
+              overview: services.overview,
+              components: services.componentList,
+              metrics: services.metrics,
+              previews,
+            },
           }),
         );
         // Load balancers and uptime checks call this without a token; it
@@ -161,23 +142,16 @@ export const deliveryPlugin = createBackendPlugin({
           allow: 'unauthenticated',
         });
 
-        if (deliveryConfig.demoFile) {
-          const file = deliveryConfig.demoFile;
-          deps.lifecycle.addStartupHook(() => {
-            // Runs in the background: it waits for the catalog to ingest the
-            // demo components, which happens after startup.
-            seedDemo({
-              file,
-              store,
-              config: deliveryConfig,
-              catalog,
-              logger: deps.logger,
-            }).catch(error =>
-              deps.logger.error(
-                `Could not load the delivery demo from ${file}`,
-                error,
-              ),
-            );
+        if (config.demoFile) {
+          // Local demos only: the demo code is not loaded otherwise.
+          const { seedDemoOnStartup } = await import('./demo/seedDemo');
+          seedDemoOnStartup({
+            file: config.demoFile,
+            knex,
+            config,
+            catalog,
+            lifecycle: deps.lifecycle,
+            logger,
           });
         }
       },

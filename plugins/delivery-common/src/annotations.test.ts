@@ -4,6 +4,7 @@ import {
   KUBERNETES_ID_ANNOTATION,
   getDeliverySettings,
   isDeliveryAvailable,
+  parseComponentRef,
   resolveNamespace,
 } from './annotations';
 
@@ -95,5 +96,33 @@ describe('resolveNamespace', () => {
     expect(resolveNamespace('shared', 'component:default/orders', 'dev')).toBe(
       'shared',
     );
+  });
+});
+
+describe('parseComponentRef', () => {
+  it('normalises short and full component refs', () => {
+    for (const input of [
+      'payments-api',
+      'default/payments-api',
+      'component:default/payments-api',
+      'Component:default/payments-api',
+    ]) {
+      expect(parseComponentRef(input)).toEqual({
+        ok: true,
+        ref: 'component:default/payments-api',
+      });
+    }
+  });
+
+  it('says what is wrong with anything else', () => {
+    expect(parseComponentRef('group:default/platform')).toEqual({
+      ok: false,
+      problem:
+        "'group:default/platform' is a group; delivery applies to components",
+    });
+    expect(parseComponentRef('a:b:c/d')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('is not an entity ref'),
+    });
   });
 });

@@ -1,4 +1,8 @@
-import { Entity, parseEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
 
 /**
@@ -86,4 +90,66 @@ export function resolveNamespace(
     .replaceAll('{component}', name)
     .replaceAll('{namespace}', namespace)
     .replaceAll('{environment}', environment);
+}
+
+/**
+ * A component ref as the delivery API takes it, normalised: `payments-api`,
+ * `default/payments-api` and `component:default/payments-api` all give
+ * `component:default/payments-api`. Anything that is not a component ref
+ * gives the problem, in words a caller can act on.
+ *
+ * @public
+ */
+export function parseComponentRef(
+  input: string,
+): { ok: true; ref: string } | { ok: false; problem: string } {
+  let parsed;
+  try {
+    parsed = parseEntityRef(input, {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    });
+  } catch {
+    return {
+      ok: false,
+      problem: `'${input}' is not an entity ref; use component:<namespace>/<name>, e.g. component:default/payments-api`,
+    };
+  }
+  if (parsed.kind.toLocaleLowerCase('en-US') !== 'component') {
+    return {
+      ok: false,
+      problem: `'${input}' is a ${parsed.kind}; delivery applies to components`,
+    };
+  }
+  return { ok: true, ref: stringifyEntityRef(parsed) };
+}
+
+/**
+ * The full ref of the entity an entity points to through a relation (e.g.
+ * `ownedBy`), or, before the catalog has computed relations, through the spec
+ * field that declares it (e.g. `spec.owner`), resolved in the entity's own
+ * namespace.
+ *
+ * @public
+ */
+export function relatedEntityRef(
+  entity: Entity,
+  relation: string,
+  specField: string,
+  defaultKind: string,
+): string | undefined {
+  const target = entity.relations?.find(r => r.type === relation)?.targetRef;
+  if (target) return target;
+  const declared = entity.spec?.[specField];
+  if (typeof declared !== 'string' || !declared) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(declared, {
+        defaultKind,
+        defaultNamespace: entity.metadata.namespace ?? 'default',
+      }),
+    );
+  } catch {
+    return undefined;
+  }
 }

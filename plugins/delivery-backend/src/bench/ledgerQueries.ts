@@ -13,12 +13,11 @@
 import { ConfigReader } from '@backstage/config';
 import knexFactory, { Knex } from 'knex';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
-import { DeliveryStore } from '../database/DeliveryStore';
 import { MetricsStore } from '../database/MetricsStore';
 import { ScorecardStore } from '../database/ScorecardStore';
 import { GATE_NAMES } from '../domain/types';
 import { applyDatabaseMigrations } from '../database/migrations';
-import { DeliveryService } from '../service/DeliveryService';
+import { createLedgerServices } from '../service/createServices';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 2000);
 const ARTIFACTS_PER_COMPONENT = 100;
@@ -237,12 +236,11 @@ async function main() {
         },
       }),
     );
-    const store = new DeliveryStore(knex);
-    const service = new DeliveryService({
-      store,
+    const services = createLedgerServices({
+      knex,
       config,
       catalog: {
-        getEntity: async ref => ({
+        getEntity: async (ref: string) => ({
           apiVersion: 'backstage.io/v1alpha1',
           kind: 'Component',
           metadata: { name: ref.split('/')[1] },
@@ -253,10 +251,10 @@ async function main() {
     const pickComponent = (i: number) => component((i * 7919) % COMPONENTS);
 
     await time('overview of a component (Delivery tab, first call)', 50, i =>
-      service.overview(pickComponent(i)),
+      services.overview.overview(pickComponent(i)),
     );
     await time('artifacts of a component, first page of 20', 50, i =>
-      service.listArtifacts(pickComponent(i), { limit: 20 }),
+      services.artifacts.listArtifacts(pickComponent(i), { limit: 20 }),
     );
     await time(
       'artifacts of a component, 4th page of 20 (cursor)',
@@ -265,16 +263,22 @@ async function main() {
         let cursor: string | undefined;
         for (let page = 0; page < 4; page++) {
           cursor = (
-            await service.listArtifacts(pickComponent(i), { limit: 20, cursor })
+            await services.artifacts.listArtifacts(pickComponent(i), {
+              limit: 20,
+              cursor,
+            })
           ).nextCursor;
         }
       },
     );
     await time('promotions of a component, first page of 20', 50, i =>
-      service.listPromotions({ componentRef: pickComponent(i) }, { limit: 20 }),
+      services.promotions.listPromotions(
+        { componentRef: pickComponent(i) },
+        { limit: 20 },
+      ),
     );
     await time('promotions of a component in production, page of 20', 50, i =>
-      service.listPromotions(
+      services.promotions.listPromotions(
         { componentRef: pickComponent(i), environment: 'production' },
         { limit: 20 },
       ),
@@ -283,7 +287,7 @@ async function main() {
       'failed production promotions, organisation, page of 50',
       20,
       () =>
-        service.listPromotions(
+        services.promotions.listPromotions(
           { environment: 'production', states: ['failed', 'rolled-back'] },
           { limit: 50 },
         ),
@@ -291,12 +295,13 @@ async function main() {
     await time('all promotions, 10 pages of 100 (cursor)', 5, async () => {
       let cursor: string | undefined;
       for (let page = 0; page < 10; page++) {
-        cursor = (await service.listPromotions({}, { limit: 100, cursor }))
-          .nextCursor;
+        cursor = (
+          await services.promotions.listPromotions({}, { limit: 100, cursor })
+        ).nextCursor;
       }
     });
     await time('one artifact with its evidence history', 50, i =>
-      service.getArtifact(
+      services.artifacts.getArtifact(
         uuid(1, ((i * 7919) % COMPONENTS) * ARTIFACTS_PER_COMPONENT + 50),
       ),
     );

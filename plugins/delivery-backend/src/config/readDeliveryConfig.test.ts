@@ -27,9 +27,24 @@ const production = {
   rollback: { requireApprovals: true },
 };
 
+/** The clusters preview settings may name. */
+const kubernetes = {
+  clusterLocatorMethods: [
+    {
+      type: 'config',
+      clusters: ['dev-cluster', 'c'].map(name => ({
+        name,
+        url: `https://${name}.example.com`,
+      })),
+    },
+  ],
+};
+
 function read(delivery: object | undefined) {
   return readDeliveryConfig(
-    new ConfigReader(delivery === undefined ? {} : { delivery }),
+    new ConfigReader(
+      delivery === undefined ? { kubernetes } : { kubernetes, delivery },
+    ),
   );
 }
 
@@ -298,5 +313,16 @@ describe('readDeliveryConfig', () => {
     expect(() => read(withEnv({ title: 42 }))).toThrow(
       'delivery.ladders.standard.environments[1].title',
     );
+  });
+
+  it('refuses previews in a cluster that is not configured', () => {
+    expect(() =>
+      readDeliveryConfig(
+        new ConfigReader({ delivery: { previews: { cluster: 'nowhere' } } }),
+      ),
+    ).toThrow(
+      "delivery.previews.cluster 'nowhere' is not a cluster of kubernetes.clusterLocatorMethods (configured: none)",
+    );
+    expect([...read(undefined).clusters.keys()]).toEqual(['dev-cluster', 'c']);
   });
 });

@@ -1,3 +1,4 @@
+import type { ClusterConfig } from './clusters';
 import {
   EvidenceKind,
   RolloutStrategy,
@@ -70,6 +71,8 @@ export interface ImagePolicy {
 export interface DeliveryConfig {
   defaultLadder: string;
   ladders: Map<string, LadderConfig>;
+  /** The clusters of `kubernetes.clusterLocatorMethods` (type `config`). */
+  clusters: Map<string, ClusterConfig>;
   imagePolicy: ImagePolicy;
   kubernetes: KubernetesSettings;
   /** Absent when previews are not configured. */

@@ -1,7 +1,8 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { Promotion } from '../domain/types';
-import { DeliveryStore } from './DeliveryStore';
-import { DoraQuery, MetricsStore } from './MetricsStore';
+import { Ledger } from './Ledger';
+import { DoraQuery } from '../domain/metrics';
+import { MetricsStore } from './MetricsStore';
 import { applyDatabaseMigrations } from './migrations';
 import { GATE_NAMES } from '../domain/types';
 
@@ -22,12 +23,12 @@ const B = 'component:default/payments';
  * (lead 30 min). B: a failed change at 14 d + 10 h, the next release at 15 d
  * (lead 13 h); a failed change at 27 d, restored at 29 d — after the window.
  */
-async function seed(store: DeliveryStore) {
+async function seed(store: Ledger) {
   let n = 0;
   const artifact = async (componentRef: string, commitTime: number) => {
     n += 1;
     const id = `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
-    await store.recordArtifact(
+    await store.artifacts.recordArtifact(
       {
         id,
         componentRef,
@@ -50,7 +51,7 @@ async function seed(store: DeliveryStore) {
   ) => {
     p += 1;
     const at = overrides.completedAt ?? overrides.createdAt ?? T0;
-    await store.insertPromotion(
+    await store.promotions.insertPromotion(
       {
         id: `10000000-0000-4000-8000-${p.toString().padStart(12, '0')}`,
         componentRef,
@@ -143,7 +144,7 @@ describe('MetricsStore', () => {
   async function create(databaseId: TestDatabaseId) {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
-    return { store: new DeliveryStore(knex), metrics: new MetricsStore(knex) };
+    return { store: new Ledger(knex), metrics: new MetricsStore(knex) };
   }
 
   const query = (overrides: Partial<DoraQuery> = {}): DoraQuery => ({
@@ -270,7 +271,7 @@ describe('MetricsStore', () => {
       // A's first release waited 30 min for its one approval; the hotfix 3 h
       // for its second; B's failed change never got its second approval.
       const approve = (id: number, at: number, who = 'user:default/carol') =>
-        store.addApproval(promotionId(id), {
+        store.promotions.addApproval(promotionId(id), {
           approverRef: who,
           decision: 'approve',
           createdAt: at,
@@ -281,7 +282,7 @@ describe('MetricsStore', () => {
       await approve(5, hotfixCreated + 3 * HOUR, 'user:default/dave');
       await approve(9, T0 + 14 * DAY + 10 * HOUR);
       const report = (n: number, kind: any, result: any, at: number) =>
-        store.addEvidence({
+        store.artifacts.addEvidence({
           artifactId: artifactId(n),
           kind,
           result,

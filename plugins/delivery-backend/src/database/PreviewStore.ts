@@ -1,45 +1,14 @@
 import { Knex } from 'knex';
-import { decodeCursor, encodeCursor, Page } from './DeliveryStore';
+import {
+  LIVE_PREVIEW_STATES,
+  Preview,
+  PreviewState,
+  PreviewTarget,
+} from '../domain/previews';
+import { PreviewRow } from './rows';
+import { isUniqueViolation, keysetPage, num, opt, optNum, Page } from './util';
 
-export type PreviewState =
-  | 'provisioning'
-  | 'ready'
-  | 'expiring'
-  | 'deleting'
-  | 'deleted'
-  | 'failed';
-
-/** States in which a preview holds a slot (counts towards the limit). */
-export const LIVE_PREVIEW_STATES: readonly PreviewState[] = [
-  'provisioning',
-  'ready',
-  'expiring',
-  'deleting',
-];
-
-export interface Preview {
-  id: string;
-  componentRef: string;
-  cluster: string;
-  namespace: string;
-  pullRequest?: number;
-  branch?: string;
-  artifactId?: string;
-  state: PreviewState;
-  reason?: string;
-  requestedBy: string;
-  createdAt: number;
-  updatedAt: number;
-  expiresAt: number;
-  deletedAt?: number;
-}
-
-const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
-const optNum = (v: unknown) =>
-  v === null || v === undefined ? undefined : num(v);
-const opt = <T>(v: T | null) => (v === null ? undefined : v);
-
-function toPreview(r: any): Preview {
+function toPreview(r: PreviewRow): Preview {
   return {
     id: r.id,
     componentRef: r.component_ref,
@@ -48,7 +17,7 @@ function toPreview(r: any): Preview {
     pullRequest: optNum(r.pull_request),
     branch: opt(r.branch),
     artifactId: opt(r.artifact_id),
-    state: r.state,
+    state: r.state as PreviewState,
     reason: opt(r.reason),
     requestedBy: r.requested_by,
     createdAt: num(r.created_at),
@@ -58,19 +27,9 @@ function toPreview(r: any): Preview {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e?.code === '23505' ||
-    e?.code === 'ER_DUP_ENTRY' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
-}
-
 /** Persistence of preview namespaces; transitions are conditional updates. */
 export class PreviewStore {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex | Knex.Transaction) {}
 
   /**
    * Inserts a preview into the first free slot of its component, up to
@@ -79,7 +38,7 @@ export class PreviewStore {
   async insert(preview: Preview, maxSlots: number): Promise<boolean> {
     const taken = new Set(
       (
-        await this.db('delivery_previews')
+        await this.previews()
           .where('component_ref', preview.componentRef)
           .whereNotNull('slot')
           .select('slot')
@@ -89,7 +48,7 @@ export class PreviewStore {
       if (taken.has(slot)) continue;
       try {
         await this.db.transaction(async sp => {
-          await sp('delivery_previews').insert({
+          await sp<PreviewRow>('delivery_previews').insert({
             id: preview.id,
             component_ref: preview.componentRef,
             cluster: preview.cluster,
@@ -116,16 +75,16 @@ export class PreviewStore {
   }
 
   async get(id: string): Promise<Preview | undefined> {
-    const row = await this.db('delivery_previews').where({ id }).first();
+    const row = await this.previews().where({ id }).first();
     return row ? toPreview(row) : undefined;
   }
 
   /** The live preview of a component for a pull request or branch, if any. */
   async findLive(
     componentRef: string,
-    target: { pullRequest?: number; branch?: string },
+    target: PreviewTarget,
   ): Promise<Preview | undefined> {
-    const query = this.db('delivery_previews')
+    const query = this.previews()
       .where('component_ref', componentRef)
       .whereIn('state', ['provisioning', 'ready']);
     if (target.pullRequest !== undefined)
@@ -136,37 +95,13 @@ export class PreviewStore {
   }
 
   async list(
-    filter: { componentRef?: string; states?: PreviewState[] },
+    filter: { componentRef?: string; states?: readonly PreviewState[] },
     page: { limit: number; cursor?: string },
   ): Promise<Page<Preview>> {
-    const query = this.db('delivery_previews')
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(page.limit + 1);
+    const query = this.previews();
     if (filter.componentRef) query.where('component_ref', filter.componentRef);
     if (filter.states?.length) query.whereIn('state', filter.states);
-    if (page.cursor) {
-      const [createdAt, id] = decodeCursor(page.cursor);
-      query.where(q =>
-        q
-          .where('created_at', '<', createdAt)
-          .orWhere(q2 =>
-            q2.where('created_at', createdAt).andWhere('id', '<', id),
-          ),
-      );
-    }
-    const rows = await query;
-    const items = rows.slice(0, page.limit).map(toPreview);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor:
-        rows.length > page.limit
-          ? encodeCursor(last.createdAt, last.id)
-          : undefined,
-    };
+    return keysetPage(query, page, toPreview);
   }
 
   /** Previews in a state, e.g. ready ones that expired before `expiredBefore`. */
@@ -174,7 +109,7 @@ export class PreviewStore {
     states: readonly PreviewState[],
     options: { expiredBefore?: number; limit: number },
   ): Promise<Preview[]> {
-    const query = this.db('delivery_previews')
+    const query = this.previews()
       .whereIn('state', states)
       .orderBy('expires_at', 'asc')
       .limit(options.limit);
@@ -186,7 +121,7 @@ export class PreviewStore {
 
   /** The live previews of every component, for finding orphaned namespaces. */
   async liveNamespaces(cluster: string): Promise<Set<string>> {
-    const rows = await this.db('delivery_previews')
+    const rows = await this.previews()
       .where('cluster', cluster)
       .whereNot('state', 'deleted')
       .select('namespace');
@@ -203,7 +138,7 @@ export class PreviewStore {
     to: PreviewState,
     options: { now: number; reason?: string; expiresAt?: number },
   ): Promise<boolean> {
-    const patch: Record<string, unknown> = {
+    const patch: Partial<PreviewRow> = {
       state: to,
       updated_at: options.now,
     };
@@ -211,10 +146,14 @@ export class PreviewStore {
     if (options.expiresAt !== undefined) patch.expires_at = options.expiresAt;
     if (!LIVE_PREVIEW_STATES.includes(to)) patch.slot = null;
     if (to === 'deleted') patch.deleted_at = options.now;
-    const updated = await this.db('delivery_previews')
+    const updated = await this.previews()
       .where('id', id)
       .whereIn('state', from)
       .update(patch);
     return updated === 1;
+  }
+
+  private previews() {
+    return this.db<PreviewRow>('delivery_previews');
   }
 }

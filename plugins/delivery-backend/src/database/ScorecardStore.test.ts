@@ -1,7 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { Promotion } from '../domain/types';
-import { DeliveryStore } from './DeliveryStore';
+import { Ledger } from './Ledger';
 import { applyDatabaseMigrations } from './migrations';
 import { ScorecardStore } from './ScorecardStore';
 
@@ -15,7 +15,7 @@ const B = 'component:default/payments';
 const C = 'component:default/quiet';
 const PINNED = `node:22@sha256:${'a'.repeat(64)}`;
 
-async function seed(knex: Knex, store: DeliveryStore) {
+async function seed(knex: Knex, store: Ledger) {
   let n = 0;
   const artifact = async (
     componentRef: string,
@@ -24,7 +24,7 @@ async function seed(knex: Knex, store: DeliveryStore) {
   ) => {
     n += 1;
     const id = `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
-    await store.recordArtifact(
+    await store.artifacts.recordArtifact(
       {
         id,
         componentRef,
@@ -46,7 +46,7 @@ async function seed(knex: Knex, store: DeliveryStore) {
     at: number,
     summary?: any,
   ) =>
-    store.addEvidence({
+    store.artifacts.addEvidence({
       artifactId,
       kind,
       result,
@@ -63,7 +63,7 @@ async function seed(knex: Knex, store: DeliveryStore) {
     p += 1;
     const id = `10000000-0000-4000-8000-${p.toString().padStart(12, '0')}`;
     const at = overrides.completedAt ?? overrides.createdAt ?? NOW;
-    await store.insertPromotion(
+    await store.promotions.insertPromotion(
       {
         id,
         componentRef,
@@ -91,7 +91,7 @@ async function seed(knex: Knex, store: DeliveryStore) {
   await evidence(a1, 'provenance', 'failed', NOW - 10 * DAY);
   await evidence(a1, 'provenance', 'passed', NOW - 9 * DAY);
   const released = await promotion(A, a1, { completedAt: NOW - 8 * DAY });
-  await store.setRelease({
+  await store.releases.setRelease({
     componentRef: A,
     environment: 'production',
     promotionId: released,
@@ -154,7 +154,7 @@ describe('ScorecardStore', () => {
   async function create(databaseId: TestDatabaseId) {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
-    const store = new DeliveryStore(knex);
+    const store = new Ledger(knex);
     await seed(knex, store);
     return new ScorecardStore(knex);
   }

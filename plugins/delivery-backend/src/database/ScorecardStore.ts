@@ -1,28 +1,8 @@
 import { Knex } from 'knex';
-import { rawRows } from './rawRows';
+import { placeholders, rawRows } from './util';
+import type { ScorecardFacts } from '../domain/scorecard';
 
-/** What the ledger knows about a component, for its scorecard checks. */
-export interface ScorecardFacts {
-  /** The production release and its latest evidence result per kind. */
-  production?: {
-    environment: string;
-    artifactId: string;
-    evidence: Record<string, 'passed' | 'failed'>;
-  };
-  /** The newest artifact: its base image and latest image scan. */
-  latestArtifact?: {
-    artifactId: string;
-    baseImage?: string;
-    scan?: { result: string; critical?: number; high?: number };
-  };
-  /** Refused requests of the window whose ladder gate failed. */
-  skipAttempts: number;
-  /** Live previews past their expiry by more than the grace. */
-  overduePreviews: number;
-  /** Production incidents of the window (see the DORA time to restore). */
-  incidents: { count: number; open: number; slowestMs?: number };
-}
-
+/** The components, window and production environments to gather facts for. */
 export interface ScorecardQuery {
   componentRefs: string[];
   /** Environments that are the last of a ladder. */
@@ -32,7 +12,6 @@ export interface ScorecardQuery {
   previewGraceMs: number;
 }
 
-const placeholders = (values: unknown[]) => values.map(() => '?').join(', ');
 const CHUNK = 500;
 
 /**

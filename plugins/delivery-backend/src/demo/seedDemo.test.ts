@@ -5,9 +5,8 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import yaml from 'yaml';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
-import { DeliveryStore } from '../database/DeliveryStore';
 import { applyDatabaseMigrations } from '../database/migrations';
-import { DeliveryService } from '../service/DeliveryService';
+import { createLedgerServices } from '../service/createServices';
 import { demoDigest, resolveTime, seedDemo } from './seedDemo';
 
 const root = resolve(__dirname, '../../../..');
@@ -52,13 +51,12 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
     async (_when, nowIso) => {
       const knex = await databases.init('SQLITE_3');
       await applyDatabaseMigrations(knex);
-      const store = new DeliveryStore(knex);
       const config = readDeliveryConfig(new ConfigReader(appConfig));
       const now = Date.parse(nowIso);
 
       const result = await seedDemo({
         file: resolve(root, 'examples/delivery-demo.yaml'),
-        store,
+        knex,
         config,
         catalog,
         logger: mockServices.logger.mock(),
@@ -66,13 +64,14 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
       });
       expect(result.refused).toBe(3);
 
-      const service = new DeliveryService({
-        store,
+      const { ledger, overview, promotions } = createLedgerServices({
+        knex,
         config,
         catalog,
         clock: () => now,
       });
-      const payments = await service.overview('payments-api');
+      const store = ledger.artifacts;
+      const payments = await overview.overview('payments-api');
       const [dev, staging, production] = payments.environments;
       expect(dev.release!.artifact.digest).toBe(
         demoDigest('payments-api', 143),
@@ -100,7 +99,7 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
       );
       expect((await store.activeQuarantines([quarantined!.id])).size).toBe(1);
 
-      const refused = await service.listPromotions(
+      const refused = await promotions.listPromotions(
         { states: ['refused'] },
         { limit: 10 },
       );
@@ -114,7 +113,7 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
         'component:default/product-catalog staging',
       ]);
 
-      const checkout = await service.overview('checkout-web');
+      const checkout = await overview.overview('checkout-web');
       expect(
         checkout.environments.map(e => e.release?.artifact.tags[0]),
       ).toEqual(['2.11.0', '2.10.0', '2.9.0']);
@@ -128,7 +127,7 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
       expect(
         await seedDemo({
           file: resolve(root, 'examples/delivery-demo.yaml'),
-          store,
+          knex,
           config,
           catalog,
           logger: mockServices.logger.mock(),

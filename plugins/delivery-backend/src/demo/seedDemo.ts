@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { LifecycleService, LoggerService } from '@backstage/backend-plugin-api';
 import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
+import { Knex } from 'knex';
 import yaml from 'yaml';
+import { EntityLookup } from '../catalog/catalog';
 import { DeliveryConfig } from '../config/types';
-import { DeliveryStore } from '../database/DeliveryStore';
 import { Actor, RolloutEventType, RolloutMetrics } from '../domain/types';
-import { DeliveryService, EntityLookup } from '../service/DeliveryService';
+import { componentRef } from '../service/components';
+import { createLedgerServices } from '../service/createServices';
 
 /** A step of a demo scenario (see examples/delivery-demo.yaml). */
 interface Step {
@@ -146,22 +148,30 @@ async function waitForComponents(
  */
 export async function seedDemo(options: {
   file: string;
-  store: DeliveryStore;
+  knex: Knex;
   config: DeliveryConfig;
   catalog: EntityLookup;
   logger: LoggerService;
   now?: number;
 }): Promise<{ steps: number; refused: number }> {
-  const { store, logger } = options;
+  const { logger } = options;
+  const now = options.now ?? Date.now();
+  let clock = now;
+  const { ledger, artifacts, promotions, rollouts } = createLedgerServices({
+    knex: options.knex,
+    config: options.config,
+    catalog: options.catalog,
+    clock: () => clock,
+  });
   const path = resolve(options.file);
   const scenario = yaml.parse(await readFile(path, 'utf8'), {
     merge: true,
   }) as Scenario;
-  if (!(await store.isEmpty())) {
+  if (!(await ledger.artifacts.isEmpty())) {
     logger.info(`Delivery demo skipped: the ledger already has data`);
     return { steps: 0, refused: 0 };
   }
-  const ref = (name: string) => DeliveryService.componentRef(name);
+  const ref = (name: string) => componentRef(name);
   const components = new Set<string>();
   for (const step of scenario.steps) {
     const target =
@@ -177,14 +187,6 @@ export async function seedDemo(options: {
   }
   await waitForComponents(options.catalog, [...components], logger);
 
-  const now = options.now ?? Date.now();
-  let clock = now;
-  const service = new DeliveryService({
-    store,
-    config: options.config,
-    catalog: options.catalog,
-    clock: () => clock,
-  });
   const actor = (name: string): Actor => {
     const a = scenario.actors[name];
     if (!a) throw new Error(`Demo step uses unknown actor '${name}'`);
@@ -195,7 +197,7 @@ export async function seedDemo(options: {
     };
   };
   const artifactId = async (component: string, build: number) => {
-    const artifact = await store.getArtifactByDigest(
+    const artifact = await ledger.artifacts.getArtifactByDigest(
       ref(component),
       demoDigest(component, build),
     );
@@ -204,7 +206,10 @@ export async function seedDemo(options: {
     return artifact.id;
   };
   const active = async (component: string, environment: string) => {
-    const promotion = await store.activePromotion(ref(component), environment);
+    const promotion = await ledger.promotions.activePromotion(
+      ref(component),
+      environment,
+    );
     if (!promotion)
       throw new Error(`No active promotion of ${component} to ${environment}`);
     return promotion.id;
@@ -220,7 +225,7 @@ export async function seedDemo(options: {
     who: Actor,
   ) => {
     for (const event of events) {
-      await service.reportRolloutEvent(id, event, who);
+      await rollouts.reportRolloutEvent(id, event, who);
       clock = Math.min(clock + 2 * 60_000, now);
     }
   };
@@ -231,7 +236,7 @@ export async function seedDemo(options: {
     const who = actor(step.as);
     if (step.record) {
       const { component, build } = step.record;
-      await service.recordArtifact(
+      await artifacts.recordArtifact(
         {
           componentRef: ref(component),
           digest: demoDigest(component, build),
@@ -252,7 +257,7 @@ export async function seedDemo(options: {
       const e = step.evidence;
       const id = await artifactId(e.component, e.build);
       for (const r of e.results) {
-        await service.addEvidence(
+        await artifacts.addEvidence(
           id,
           {
             kind: r.kind,
@@ -268,7 +273,7 @@ export async function seedDemo(options: {
       }
     } else if (step.promote) {
       const p = step.promote;
-      const outcome = await service.requestPromotion(
+      const outcome = await promotions.requestPromotion(
         {
           componentRef: ref(p.component),
           digest: demoDigest(p.component, p.build),
@@ -286,7 +291,7 @@ export async function seedDemo(options: {
       }
     } else if (step.approve || step.reject) {
       const a = (step.approve ?? step.reject)!;
-      await service.decideApproval(
+      await promotions.decideApproval(
         await active(a.component, a.environment),
         { decision: step.approve ? 'approve' : 'reject', comment: a.comment },
         who,
@@ -300,7 +305,7 @@ export async function seedDemo(options: {
       );
     } else if (step.rollback) {
       const r = step.rollback;
-      const outcome = await service.rollback(
+      const outcome = await promotions.rollback(
         {
           componentRef: ref(r.component),
           environment: r.environment,
@@ -313,7 +318,7 @@ export async function seedDemo(options: {
       }
     } else if (step.quarantine) {
       const q = step.quarantine;
-      await service.quarantine(
+      await artifacts.quarantine(
         await artifactId(q.component, q.build),
         q.reason,
         who,
@@ -326,4 +331,24 @@ export async function seedDemo(options: {
     `Delivery demo loaded from ${path}: ${scenario.steps.length} steps, ${refused} refused promotions`,
   );
   return { steps: scenario.steps.length, refused };
+}
+
+/**
+ * Loads the demo once the backend has started, in the background: it waits
+ * for the catalog to ingest the demo components, which happens after startup.
+ */
+export function seedDemoOnStartup(options: {
+  file: string;
+  knex: Knex;
+  config: DeliveryConfig;
+  catalog: EntityLookup;
+  lifecycle: LifecycleService;
+  logger: LoggerService;
+}) {
+  const { lifecycle, logger, file } = options;
+  lifecycle.addStartupHook(() => {
+    seedDemo(options).catch(error =>
+      logger.error(`Could not load the delivery demo from ${file}`, error),
+    );
+  });
 }

@@ -1,5 +1,5 @@
-import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
-import { DoraFigures, PipelineFigures } from '../database/MetricsStore';
+import type { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
+import type { DoraFigures, PipelineFigures } from './metrics';
 
 export type DoraMetrics = DeliveryApiSchemas['DoraMetrics'];
 export type DoraBand = DoraMetrics['deploymentFrequency']['band'];

@@ -1,5 +1,14 @@
-import { EnvironmentConfig, LadderConfig } from '../config/types';
-import { decide, describeRefusal, evaluateGates, GateInput } from './gates';
+import type { EnvironmentConfig, LadderConfig } from '../config/types';
+import {
+  decide,
+  deployTimeChecks,
+  describeDeployRefusal,
+  describeRefusal,
+  evaluateGates,
+  GateInput,
+  hotfixWouldPass,
+  soakProgress,
+} from './gates';
 import { Evidence, GateName } from './types';
 
 const HOUR = 3600_000;
@@ -531,5 +540,108 @@ describe('describeRefusal', () => {
     expect(describeRefusal(gates, 'production', DIGEST)).toBe(
       'Promotion of sha256:ab12cd34ef56… to production refused: [ladder] staging has not released sha256:ab12cd34ef56…; it was built 3 h ago and is only in dev. Promote it to staging first; [image-policy] carries the forbidden tag latest',
     );
+  });
+});
+
+describe('deployTimeChecks', () => {
+  const berlin = {
+    timezone: 'Europe/Berlin',
+    allow: [],
+    freezes: [{ from: NOW - HOUR, to: NOW + HOUR, reason: 'Launch day' }],
+  };
+  const quarantine = {
+    id: 1,
+    artifactId: 'a1',
+    reason: 'CVE-2026-1234',
+    quarantinedBy: 'user:default/carol',
+    quarantinedAt: NOW - HOUR,
+  };
+
+  it('lets a deployment go ahead when nothing changed since the request', () => {
+    expect(deployTimeChecks(input())).toEqual([]);
+  });
+
+  it('stops a quarantined build for every kind, rollbacks included', () => {
+    for (const kind of ['normal', 'hotfix', 'rollback'] as const) {
+      const failed = deployTimeChecks(input({ kind, quarantine }));
+      expect(failed.map(g => g.gate)).toEqual(['quarantine']);
+    }
+  });
+
+  it('stops a normal deployment in a freeze with the same words as the gate, but not a hotfix or rollback', () => {
+    const environment = env({ windows: berlin });
+    const [window] = deployTimeChecks(input({ environment }));
+    expect(window).toEqual(
+      gate(evaluateGates(input({ environment })), 'window'),
+    );
+    expect(describeDeployRefusal([window], 'production', DIGEST)).toMatch(
+      /^Cannot deploy sha256:ab12cd34ef56… to production now: \[window\] production is frozen until .* \(Launch day\); request a hotfix/,
+    );
+    expect(deployTimeChecks(input({ environment, kind: 'hotfix' }))).toEqual(
+      [],
+    );
+    expect(deployTimeChecks(input({ environment, kind: 'rollback' }))).toEqual(
+      [],
+    );
+  });
+
+  it('checks only the quarantine when the environment left the config', () => {
+    expect(
+      deployTimeChecks({ ...input({ quarantine }), environment: undefined }),
+    ).toHaveLength(1);
+    expect(deployTimeChecks({ ...input(), environment: undefined })).toEqual(
+      [],
+    );
+  });
+});
+
+describe('soakProgress', () => {
+  it('reports time soaked against the soak required, once released before', () => {
+    const environment = env({ soakTimeMs: 2 * HOUR });
+    expect(soakProgress(input({ environment }))).toEqual({
+      requiredMs: 2 * HOUR,
+      soakedMs: 5 * HOUR,
+    });
+    expect(
+      soakProgress(
+        input({
+          environment,
+          previousRelease: {
+            releasedAt: NOW - 5 * HOUR,
+            endedAt: NOW - 4 * HOUR,
+            rolledBack: false,
+          },
+        }),
+      ),
+    ).toEqual({ requiredMs: 2 * HOUR, soakedMs: HOUR });
+    expect(soakProgress(input())).toBeUndefined();
+    expect(
+      soakProgress(input({ environment, previousRelease: undefined })),
+    ).toBeUndefined();
+  });
+});
+
+describe('hotfixWouldPass', () => {
+  const frozen = env({
+    windows: {
+      timezone: 'UTC',
+      allow: [],
+      freezes: [{ from: NOW - HOUR, to: NOW + HOUR }],
+    },
+  });
+
+  it('is true only when deploy windows are all that block', () => {
+    expect(hotfixWouldPass(input({ environment: frozen }))).toBe(true);
+    expect(hotfixWouldPass(input())).toBe(false); // nothing blocks
+    expect(
+      hotfixWouldPass(
+        input({
+          environment: { ...frozen, requiredEvidence: ['unit-test'] },
+        }),
+      ),
+    ).toBe(false); // evidence blocks too
+    expect(
+      hotfixWouldPass(input({ environment: frozen, kind: 'rollback' })),
+    ).toBe(false);
   });
 });

@@ -1,8 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
-import { ScorecardFacts } from '../database/ScorecardStore';
-import { evaluateScorecard } from './scorecard';
+import { evaluateScorecard, ScorecardFacts } from './scorecard';
 
 const HOUR = 3_600_000;
 const PINNED = `node:22@sha256:${'a'.repeat(64)}`;

@@ -1,9 +1,40 @@
-import { Entity } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import { KUBERNETES_ID_ANNOTATION } from '@backstage-delivery/plugin-delivery-common';
-import { ScorecardFacts } from '../database/ScorecardStore';
-import { BUILT_IN_CHECKS } from '../config/readDeliveryConfig';
-import { LadderConfig, ScorecardSettings } from '../config/types';
+import type { LadderConfig, ScorecardSettings } from '../config/types';
 import { formatDuration } from './describe';
+
+/** The ids of the built-in scorecard checks. */
+export const BUILT_IN_CHECKS = [
+  'ladder-order',
+  'signed-releases',
+  'required-evidence',
+  'image-policy',
+  'previews-ttl',
+  'restore-target',
+  'catalog-annotations',
+] as const;
+
+/** What the ledger knows about a component, for its scorecard checks. */
+export interface ScorecardFacts {
+  /** The production release and its latest evidence result per kind. */
+  production?: {
+    environment: string;
+    artifactId: string;
+    evidence: Record<string, 'passed' | 'failed'>;
+  };
+  /** The newest artifact: its base image and latest image scan. */
+  latestArtifact?: {
+    artifactId: string;
+    baseImage?: string;
+    scan?: { result: string; critical?: number; high?: number };
+  };
+  /** Refused requests of the window whose ladder gate failed. */
+  skipAttempts: number;
+  /** Live previews past their expiry by more than the grace. */
+  overduePreviews: number;
+  /** Production incidents of the window (see the DORA time to restore). */
+  incidents: { count: number; open: number; slowestMs?: number };
+}
 
 export type CheckStatus = 'pass' | 'fail' | 'not-applicable';
 

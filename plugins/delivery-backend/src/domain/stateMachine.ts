@@ -2,7 +2,7 @@ import {
   ACTIVE_PROMOTION_STATES,
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
-import { RolloutEventType } from './types';
+import type { RolloutEventType } from './types';
 
 /** The states a promotion must be in for each rollout event, and where it goes. */
 export const ROLLOUT_TRANSITIONS: Record<

@@ -1,5 +1,5 @@
-import { RollbackThresholds } from '../config/types';
-import { RolloutMetrics } from './types';
+import type { RollbackThresholds } from '../config/types';
+import type { RolloutMetrics } from './types';
 
 function percent(value: number): string {
   return `${Math.round(value * 10000) / 100}%`;

@@ -1,4 +1,4 @@
-import { DeployWindows } from '../config/types';
+import type { DeployWindows } from '../config/types';
 import { checkWindows } from './windows';
 
 const nights: DeployWindows = {

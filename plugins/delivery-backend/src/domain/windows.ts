@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { DeployWindows } from '../config/types';
+import type { DeployWindows } from '../config/types';
 
 export type WindowCheck =
   | { open: true }

@@ -10,7 +10,7 @@ import {
   RequestContext,
   ResponseContext,
 } from '@kubernetes/client-node';
-import { ClusterConfig } from './clusters';
+import { ClusterConfig } from '../config/clusters';
 
 /** Why a call to a cluster did not give an answer. */
 export type KubernetesProblem =

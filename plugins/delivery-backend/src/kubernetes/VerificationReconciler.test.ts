@@ -3,9 +3,8 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { V1Pod } from '@kubernetes/client-node';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
-import { DeliveryStore } from '../database/DeliveryStore';
 import { applyDatabaseMigrations } from '../database/migrations';
-import { DeliveryService } from '../service/DeliveryService';
+import { createLedgerServices } from '../service/createServices';
 import { KubernetesGateway } from './KubernetesGateway';
 import { LiveStateReader } from './liveState';
 import {
@@ -31,9 +30,8 @@ const MINUTE = 60_000;
 describeWithCluster('verification against the cluster', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   const namespace = uniqueName('verify');
-  let service: DeliveryService;
+  let services: ReturnType<typeof createLedgerServices>;
   let reconciler: VerificationReconciler;
-  let store: DeliveryStore;
   let pods: V1Pod[];
   let now: number;
 
@@ -52,7 +50,7 @@ describeWithCluster('verification against the cluster', () => {
   };
 
   async function verifyingPromotion(digest: string, build: number) {
-    await service.recordArtifact(
+    await services.artifacts.recordArtifact(
       {
         componentRef: 'checkout',
         digest,
@@ -68,16 +66,16 @@ describeWithCluster('verification against the cluster', () => {
       },
       CI,
     );
-    const { view } = await service.requestPromotion(
+    const { view } = await services.promotions.requestPromotion(
       { componentRef: 'checkout', digest, environment: 'dev', kind: 'normal' },
       CI,
     );
-    await service.reportRolloutEvent(
+    await services.rollouts.reportRolloutEvent(
       view.promotion.id,
       { type: 'deploying' },
       CI,
     );
-    await service.reportRolloutEvent(
+    await services.rollouts.reportRolloutEvent(
       view.promotion.id,
       { type: 'verifying' },
       CI,
@@ -103,7 +101,6 @@ describeWithCluster('verification against the cluster', () => {
   beforeAll(async () => {
     const knex = await databases.init('SQLITE_3');
     await applyDatabaseMigrations(knex);
-    store = new DeliveryStore(knex);
     now = Date.now();
     const config = readDeliveryConfig(
       new ConfigReader({
@@ -140,16 +137,15 @@ describeWithCluster('verification against the cluster', () => {
       cacheTtlMs: 60_000,
       logger: mockServices.logger.mock(),
     });
-    service = new DeliveryService({
-      store,
+    services = createLedgerServices({
+      knex,
       config,
       catalog,
       live,
       clock: () => now,
     });
     reconciler = new VerificationReconciler({
-      store,
-      service,
+      ledger: services.rollouts,
       live,
       config,
       catalog,
@@ -197,12 +193,17 @@ describeWithCluster('verification against the cluster', () => {
 
     const result = await reconciler.run();
     expect(result).toEqual({ checked: 1, failed: [], unknown: [] });
-    expect((await service.getPromotion(id)).promotion.state).toBe('verifying');
+    expect((await services.promotions.getPromotion(id)).promotion.state).toBe(
+      'verifying',
+    );
   });
 
   it('fails the promotion when its pods breach the thresholds, with the reason and the metrics', async () => {
     const [{ id }] = (
-      await store.listPromotions({ states: ['verifying'] }, { limit: 1 })
+      await services.ledger.promotions.listPromotions(
+        { states: ['verifying'] },
+        { limit: 1 },
+      )
     ).items;
     // The new pod is still not ready after the grace period, and the other restarted twice more.
     now += 2 * MINUTE;
@@ -215,7 +216,7 @@ describeWithCluster('verification against the cluster', () => {
 
     const result = await reconciler.run();
     expect(result).toEqual({ checked: 1, failed: [id], unknown: [] });
-    const view = await service.getPromotion(id);
+    const view = await services.promotions.getPromotion(id);
     expect(view.promotion).toMatchObject({
       state: 'failed',
       outcome:
@@ -236,9 +237,9 @@ describeWithCluster('verification against the cluster', () => {
 
   it('leaves a promotion verifying, and says why, when its cluster cannot be read', async () => {
     const id = await verifyingPromotion(OLD, 2);
-    await service.reportRolloutEvent(id, { type: 'succeeded' }, CI);
+    await services.rollouts.reportRolloutEvent(id, { type: 'succeeded' }, CI);
     // OLD is released in dev, so it may go on to the environment whose cluster is not configured.
-    const { view } = await service.requestPromotion(
+    const { view } = await services.promotions.requestPromotion(
       {
         componentRef: 'checkout',
         digest: OLD,
@@ -247,12 +248,12 @@ describeWithCluster('verification against the cluster', () => {
       },
       CI,
     );
-    await service.reportRolloutEvent(
+    await services.rollouts.reportRolloutEvent(
       view.promotion.id,
       { type: 'deploying' },
       CI,
     );
-    await service.reportRolloutEvent(
+    await services.rollouts.reportRolloutEvent(
       view.promotion.id,
       { type: 'verifying' },
       CI,
@@ -264,7 +265,8 @@ describeWithCluster('verification against the cluster', () => {
       `${view.promotion.id}: not-configured: cluster 'not-configured' is not configured in kubernetes.clusterLocatorMethods`,
     ]);
     expect(
-      (await service.getPromotion(view.promotion.id)).promotion.state,
+      (await services.promotions.getPromotion(view.promotion.id)).promotion
+        .state,
     ).toBe('verifying');
   });
 });

@@ -1,18 +1,30 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
-import { DeliveryConfig } from '../config/types';
-import { DeliveryStore } from '../database/DeliveryStore';
-import { thresholdBreaches } from '../domain/thresholds';
-import { RolloutMetrics } from '../domain/types';
+import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import {
-  DeliveryService,
-  EntityLookup,
-  LiveStateSource,
-} from '../service/DeliveryService';
-import { resolveNamespace } from '@backstage-delivery/plugin-delivery-common';
+  getDeliverySettings,
+  resolveNamespace,
+} from '@backstage-delivery/plugin-delivery-common';
+import { EntityLookup } from '../catalog/catalog';
+import type { DeliveryConfig } from '../config/types';
+import { environmentOfPromotion } from '../domain/ladder';
+import { thresholdBreaches } from '../domain/thresholds';
+import { Artifact, Promotion, RolloutMetrics } from '../domain/types';
+import { LiveStateSource } from './liveState';
 
 /** The reporter of rollout events this reconciler adds. */
 export const VERIFICATION_REPORTER = 'delivery-verification';
+
+/** What the reconciler needs of the ledger: the port it depends on. */
+export interface VerificationLedger {
+  /** Every promotion being verified now, with its artifact. */
+  verifying(): AsyncIterable<{ promotion: Promotion; artifact: Artifact }>;
+  /** Fails a verifying promotion; false if it was no longer verifying. */
+  failVerification(
+    id: string,
+    breaches: string[],
+    metrics: RolloutMetrics,
+    reporter: string,
+  ): Promise<boolean>;
+}
 
 /**
  * While a promotion is verifying, reads restarts and readiness of the pods
@@ -23,8 +35,7 @@ export const VERIFICATION_REPORTER = 'delivery-verification';
 export class VerificationReconciler {
   constructor(
     private readonly options: {
-      store: DeliveryStore;
-      service: DeliveryService;
+      ledger: VerificationLedger;
       live: LiveStateSource;
       config: DeliveryConfig;
       catalog: EntityLookup;
@@ -33,26 +44,12 @@ export class VerificationReconciler {
     },
   ) {}
 
-  /** Every promotion being verified, page by page. */
-  private async *verifying() {
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.store.listPromotions(
-        { states: ['verifying'] },
-        { limit: 100, cursor },
-      );
-      yield* page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-
   async run(): Promise<{
     checked: number;
     failed: string[];
     unknown: string[];
   }> {
-    const { store, service, live, config, catalog, logger } = this.options;
-
+    const { ledger, live, config, catalog, logger } = this.options;
     const result = {
       checked: 0,
       failed: [] as string[],
@@ -60,14 +57,11 @@ export class VerificationReconciler {
     };
     const now = (this.options.clock ?? Date.now)();
     const grace = config.kubernetes.readinessGracePeriodMs;
-    for await (const promotion of this.verifying()) {
-      const env = config.ladders
-        .get(promotion.ladder)
-        ?.environments.find(e => e.name === promotion.environment);
+    for await (const { promotion, artifact } of ledger.verifying()) {
+      const env = environmentOfPromotion(config.ladders, promotion);
       if (!env) continue;
       const entity = await catalog.getEntity(promotion.componentRef);
-      const artifact = await store.getArtifact(promotion.artifactId);
-      if (!entity || !artifact) continue;
+      if (!entity) continue;
       const state = await live.read(
         {
           cluster: env.cluster,
@@ -76,8 +70,7 @@ export class VerificationReconciler {
             promotion.componentRef,
             env.name,
           ),
-          kubernetesId:
-            entity.metadata.annotations?.[KUBERNETES_ANNOTATION]?.trim(),
+          kubernetesId: getDeliverySettings(entity).kubernetesId,
         },
         { fresh: true },
       );
@@ -103,7 +96,7 @@ export class VerificationReconciler {
       const breaches = thresholdBreaches(metrics, env.rollbackThresholds);
       if (breaches.length === 0) continue;
       if (
-        await service.failVerification(
+        await ledger.failVerification(
           promotion.id,
           breaches,
           metrics,
@@ -120,4 +113,21 @@ export class VerificationReconciler {
     }
     return result;
   }
+}
+
+/** Runs the reconciler on the scheduler: one runner across replicas. */
+export async function scheduleVerification(options: {
+  scheduler: SchedulerService;
+  reconciler: VerificationReconciler;
+  intervalMs: number;
+}): Promise<void> {
+  await options.scheduler.scheduleTask({
+    id: 'delivery-verification',
+    frequency: { milliseconds: options.intervalMs },
+    timeout: { minutes: 5 },
+    scope: 'global',
+    fn: async () => {
+      await options.reconciler.run();
+    },
+  });
 }

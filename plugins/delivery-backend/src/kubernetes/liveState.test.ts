@@ -3,7 +3,8 @@ import { mockServices, TestCaches } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { V1Pod } from '@kubernetes/client-node';
 import { KubernetesGateway } from './KubernetesGateway';
-import { detectDrift, LiveStateReader } from './liveState';
+import { detectDrift } from '../domain/liveState';
+import { LiveStateReader } from './liveState';
 import { FaultProxy, startFaultProxy } from './testing/faultProxy';
 import {
   admin,

@@ -8,3 +8,9 @@ export class UnprocessableEntityError extends CustomErrorBase {
   name = 'UnprocessableEntityError' as const;
   statusCode = 422;
 }
+
+/** More live previews than a component may have (HTTP 429). */
+export class TooManyPreviewsError extends CustomErrorBase {
+  name = 'TooManyPreviewsError' as const;
+  statusCode = 429;
+}

@@ -16,7 +16,7 @@ import {
   V1Pod,
 } from '@kubernetes/client-node';
 import yaml from 'yaml';
-import { ClusterConfig } from '../clusters';
+import { ClusterConfig } from '../../config/clusters';
 
 export interface TestCluster {
   url: string;

@@ -2762,7 +2762,13 @@ export const spec = {
                 candidate: {
                   type: 'object',
                   additionalProperties: false,
-                  required: ['artifact', 'evidence', 'gates', 'decision'],
+                  required: [
+                    'artifact',
+                    'evidence',
+                    'gates',
+                    'decision',
+                    'hotfixAllowed',
+                  ],
                   properties: {
                     artifact: {
                       $ref: '#/components/schemas/ArtifactRef',
@@ -2784,6 +2790,11 @@ export const spec = {
                       enum: ['refused', 'awaiting-approval', 'approved'],
                       description:
                         'What a promotion of the candidate would get now.',
+                    },
+                    hotfixAllowed: {
+                      type: 'boolean',
+                      description:
+                        'True when a normal request is refused but a hotfix request (which overrides deploy windows and freezes) would pass the gates, so the UI can offer one without knowing the rules.',
                     },
                     soak: {
                       description:

@@ -877,6 +877,8 @@ export interface components {
            * @enum {string}
            */
           decision: 'refused' | 'awaiting-approval' | 'approved';
+          /** @description True when a normal request is refused but a hotfix request (which overrides deploy windows and freezes) would pass the gates, so the UI can offer one without knowing the rules. */
+          hotfixAllowed: boolean;
           /** @description Time in the previous environment, when a soak time applies. */
           soak?: {
             requiredSeconds: number;

@@ -1,64 +1,60 @@
 import { CacheService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
-import { MetricsStore } from '../database/MetricsStore';
-import { ScorecardStore } from '../database/ScorecardStore';
-import { CheckResult, evaluateScorecard } from '../domain/scorecard';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
-import { GATE_NAMES } from '../domain/types';
+import { ComponentCatalog, componentsInScope } from '../../catalog/catalog';
+import type { DeliveryConfig } from '../../config/types';
+import { MetricsStore } from '../../database/MetricsStore';
+import { ScorecardStore } from '../../database/ScorecardStore';
 import {
   DoraMetrics,
   doraReport,
   doraWindow,
   PipelineMetrics,
   pipelineReport,
-} from '../domain/dora';
-import { ComponentCatalog, DeliveryService } from './DeliveryService';
+} from '../../domain/dora';
+import {
+  environmentOrder,
+  ladderOf,
+  productionEnvironments,
+} from '../../domain/ladder';
+import { ownerRef } from '../../domain/refs';
+import { CheckResult, evaluateScorecard } from '../../domain/scorecard';
+import { GATE_NAMES } from '../../domain/types';
+import { componentRef } from '../components';
+
+/** A metrics request: one component, owner or system (or none), over a number of days. */
+export interface MetricsQuery {
+  component?: string;
+  owner?: string;
+  system?: string;
+  days?: number;
+}
 
 /** How long organisation-wide figures are kept: they read the whole ledger. */
 const ORGANISATION_CACHE_TTL_MS = 60_000;
-
-/** At most this many components in an owner or system scope. */
-const MAX_SCOPE_COMPONENTS = 10_000;
 
 /** Delivery metrics for a component, an owner, a system or the organisation. */
 export class MetricsService {
   private readonly store: MetricsStore;
   private readonly scorecards: ScorecardStore;
 
-  constructor(
-    knex: Knex,
-    private readonly service: DeliveryService,
-    private readonly clock: () => number = Date.now,
-    private readonly cache?: CacheService,
-  ) {
-    this.store = new MetricsStore(knex);
-    this.scorecards = new ScorecardStore(knex);
-  }
+  private readonly config: DeliveryConfig;
+  private readonly clock: () => number;
+  private readonly cache?: CacheService;
 
-  /** The last environment of every ladder. */
-  private production() {
-    return this.service.ladders().map(ladder => ({
-      ladder: ladder.name,
-      environment: ladder.environments[ladder.environments.length - 1].name,
-    }));
-  }
-
-  /** The delivery components of an owner or system, as the caller sees them. */
-  private async entitiesOf(
-    filter: { owner?: string; system?: string },
-    catalog: ComponentCatalog,
-  ): Promise<Entity[]> {
-    const entities: Entity[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await catalog.query(filter, { limit: 500, cursor });
-      entities.push(...page.entities);
-      cursor = page.nextCursor;
-    } while (cursor && entities.length < MAX_SCOPE_COMPONENTS);
-    return entities;
+  constructor(options: {
+    knex: Knex;
+    config: DeliveryConfig;
+    clock?: () => number;
+    cache?: CacheService;
+  }) {
+    this.store = new MetricsStore(options.knex);
+    this.scorecards = new ScorecardStore(options.knex);
+    this.config = options.config;
+    this.clock = options.clock ?? Date.now;
+    this.cache = options.cache;
   }
 
   /** The scope of a metrics request: one component, an owner, a system, or all. */
@@ -75,15 +71,15 @@ export class MetricsService {
       );
     }
     if (query.component) {
-      const ref = DeliveryService.componentRef(query.component);
+      const ref = componentRef(query.component);
       return { scope: { kind: 'component', ref }, componentRefs: [ref] };
     }
     if (query.owner || query.system) {
       const componentRefs = (
-        await this.entitiesOf(
-          { owner: query.owner, system: query.system },
-          catalog,
-        )
+        await componentsInScope(catalog, {
+          owner: query.owner,
+          system: query.system,
+        })
       ).map(e => stringifyEntityRef(e));
       return {
         scope: {
@@ -98,12 +94,7 @@ export class MetricsService {
   }
 
   async dora(
-    query: {
-      component?: string;
-      owner?: string;
-      system?: string;
-      days?: number;
-    },
+    query: MetricsQuery,
     catalog: ComponentCatalog,
   ): Promise<DoraMetrics> {
     const { scope, componentRefs } = await this.scopeOf(query, catalog);
@@ -114,7 +105,7 @@ export class MetricsService {
         const window = doraWindow(query.days ?? 30, this.clock());
         const figures = await this.store.dora({
           ...window,
-          production: this.production(),
+          production: productionEnvironments(this.config.ladders),
           componentRefs,
         });
         return doraReport(figures, window, scope);
@@ -123,12 +114,7 @@ export class MetricsService {
   }
 
   async pipeline(
-    query: {
-      component?: string;
-      owner?: string;
-      system?: string;
-      days?: number;
-    },
+    query: MetricsQuery,
     catalog: ComponentCatalog,
   ): Promise<PipelineMetrics> {
     const { scope, componentRefs } = await this.scopeOf(query, catalog);
@@ -149,13 +135,12 @@ export class MetricsService {
       componentRefs,
       gates: GATE_NAMES,
     });
-    // Environments in ladder order: the first ladder that names each.
-    const order = [
-      ...new Set(
-        this.service.ladders().flatMap(l => l.environments.map(e => e.name)),
-      ),
-    ];
-    return pipelineReport(figures, window, scope, order);
+    return pipelineReport(
+      figures,
+      window,
+      scope,
+      environmentOrder(this.config.ladders),
+    );
   }
 
   /**
@@ -185,23 +170,24 @@ export class MetricsService {
   private async evaluate(
     entities: Entity[],
   ): Promise<Array<{ entity: Entity; ref: string; checks: CheckResult[] }>> {
-    const settings = this.service.scorecardSettings;
+    const settings = this.config.scorecard;
     const now = this.clock();
     const refs = entities.map(e => stringifyEntityRef(e));
     const facts = await this.scorecards.facts({
       componentRefs: refs,
-      production: [...new Set(this.production().map(p => p.environment))],
+      production: [
+        ...new Set(
+          productionEnvironments(this.config.ladders).map(p => p.environment),
+        ),
+      ],
       from: now - settings.windowMs,
       now,
       previewGraceMs: settings.previewGraceMs,
     });
     return entities.map((entity, i) => {
-      let ladder;
-      try {
-        ladder = this.service.ladderOf(entity);
-      } catch {
-        ladder = undefined; // an unknown ladder fails required-evidence
-      }
+      // An unknown ladder fails required-evidence.
+      const resolved = ladderOf(this.config, entity, refs[i]);
+      const ladder = resolved.ok ? resolved.ladder : undefined;
       return {
         entity,
         ref: refs[i],
@@ -225,7 +211,7 @@ export class MetricsService {
     passed: number;
     applicable: number;
   }> {
-    const ref = DeliveryService.componentRef(component);
+    const ref = componentRef(component);
     const [entity] = await catalog.byRefs([ref]);
     if (!entity) throw new NotFoundError(`No component ${ref} in the catalog`);
     const [card] = await this.evaluate([entity]);
@@ -250,7 +236,7 @@ export class MetricsService {
     if (query.owner && query.system) {
       throw new InputError('Give one of owner or system, not both');
     }
-    const cards = await this.evaluate(await this.entitiesOf(query, catalog));
+    const cards = await this.evaluate(await componentsInScope(catalog, query));
 
     const checks = new Map<
       string,
@@ -272,9 +258,7 @@ export class MetricsService {
         if (c.status === 'pass') entry.passing += 1;
         checks.set(c.id, entry);
       }
-      const owner =
-        card.entity.relations?.find(r => r.type === 'ownedBy')?.targetRef ??
-        String(card.entity.spec?.owner ?? 'unknown');
+      const owner = ownerRef(card.entity) ?? 'unknown';
       const o = owners.get(owner) ?? { owner, components: 0, passingAll: 0 };
       o.components += 1;
       if (card.checks.every(c => c.status !== 'fail')) o.passingAll += 1;

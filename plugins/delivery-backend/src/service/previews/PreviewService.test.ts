@@ -5,13 +5,25 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { ClusterConfig } from '../../config/clusters';
 import { PreviewSettings } from '../../config/types';
-import { DeliveryStore } from '../../database/DeliveryStore';
+import { ArtifactStore } from '../../database/ArtifactStore';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { PreviewStore } from '../../database/PreviewStore';
-import { ClusterConfig } from '../clusters';
-import { KubernetesGateway } from '../KubernetesGateway';
-import { FaultProxy, startFaultProxy } from '../testing/faultProxy';
+import { KubernetesGateway } from '../../kubernetes/KubernetesGateway';
+import {
+  COMPONENT_REF_ANNOTATION,
+  EXPIRES_AT_ANNOTATION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  PREVIEW_ID_LABEL,
+  PreviewNamespaces,
+  PULL_REQUEST_LABEL,
+} from '../../kubernetes/previews/PreviewNamespaces';
+import {
+  FaultProxy,
+  startFaultProxy,
+} from '../../kubernetes/testing/faultProxy';
 import {
   admin,
   applyManifest,
@@ -21,16 +33,10 @@ import {
   eventually,
   serviceAccountToken,
   testCluster,
-} from '../testing/testCluster';
-import {
-  COMPONENT_REF_ANNOTATION,
-  EXPIRES_AT_ANNOTATION,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
-  PreviewManager,
-  PREVIEW_ID_LABEL,
-  PULL_REQUEST_LABEL,
-} from './PreviewManager';
+} from '../../kubernetes/testing/testCluster';
+import { ComponentResolver } from '../components';
+import { PreviewReaper } from './PreviewReaper';
+import { PreviewService } from './PreviewService';
 
 jest.setTimeout(180_000);
 
@@ -44,6 +50,9 @@ const ALICE = {
   ref: 'user:default/alice',
   ownershipRefs: ['user:default/alice'],
 };
+
+/** The preview service with its reaper, as the routes and the scheduler use them. */
+type PreviewManager = PreviewService & { reap: PreviewReaper['reap'] };
 
 const catalog = {
   async getEntity(ref: string) {
@@ -137,20 +146,39 @@ describeWithCluster('preview namespaces in a real cluster', () => {
           timeoutMs?: number;
         } = {},
       ) {
-        return new PreviewManager({
-          store: new PreviewStore(knex),
-          ledger: new DeliveryStore(knex),
-          settings: settings(prefix, options.settings),
-          gateway: new KubernetesGateway({
+        const store = new PreviewStore(knex);
+        const previewSettings = settings(prefix, options.settings);
+        const cluster = new PreviewNamespaces(
+          new KubernetesGateway({
             clusters: new Map([
               ['test', clusterConfig('test', options.cluster)],
             ]),
             timeoutMs: options.timeoutMs ?? 5000,
           }),
-          catalog,
-          logger: mockServices.logger.mock(),
-          clock: () => now,
+          previewSettings,
+        );
+        const logger = mockServices.logger.mock();
+        const clock = () => now;
+        const reaper = new PreviewReaper({
+          store,
+          cluster,
+          settings: previewSettings,
+          logger,
+          clock,
         });
+        const service = new PreviewService({
+          store,
+          artifacts: new ArtifactStore(knex),
+          cluster,
+          settings: previewSettings,
+          components: new ComponentResolver(catalog, {
+            defaultLadder: 'default',
+            ladders: new Map(),
+          }),
+          logger,
+          clock,
+        });
+        return Object.assign(service, { reap: () => reaper.reap() });
       }
 
       beforeAll(async () => {

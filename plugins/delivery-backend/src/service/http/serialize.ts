@@ -1,21 +1,18 @@
 import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
-import { EnvironmentConfig, LadderConfig } from '../config/types';
-import { Artifact, Evidence, Quarantine, RolloutEvent } from '../domain/types';
+import type { EnvironmentConfig, LadderConfig } from '../../config/types';
+import { ApprovalEligibility } from '../../domain/approvals';
+import { DeploymentState, Drift, LiveState } from '../../domain/liveState';
+import { Preview } from '../../domain/previews';
+import { ownerRef, systemRef } from '../../domain/refs';
 import {
-  getCompoundEntityRef,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import { Preview } from '../database/PreviewStore';
-import { DeploymentState, Drift, LiveState } from '../kubernetes/liveState';
-import {
-  ApprovalEligibility,
-  ArtifactDetail,
-  ArtifactView,
-  ComponentOverview,
-  ComponentSummary,
-  PromotionView,
-} from './DeliveryService';
+  Artifact,
+  Evidence,
+  Quarantine,
+  RolloutEvent,
+} from '../../domain/types';
+import { ComponentSummary } from '../readModels/ComponentsQuery';
+import { ComponentOverview } from '../readModels/OverviewQuery';
+import { ArtifactDetail, ArtifactView, PromotionView } from '../views';
 
 type S = DeliveryApiSchemas;
 
@@ -207,6 +204,7 @@ export function overviewJson(overview: ComponentOverview): S['Overview'] {
         evidence: e.candidate.evidence.map(evidenceJson),
         gates: e.candidate.gates,
         decision: e.candidate.decision,
+        hotfixAllowed: e.candidate.hotfixAllowed,
         soak: e.candidate.soak && {
           requiredSeconds: e.candidate.soak.requiredMs / 1000,
           soakedSeconds: Math.round(e.candidate.soak.soakedMs / 1000),
@@ -216,40 +214,16 @@ export function overviewJson(overview: ComponentOverview): S['Overview'] {
   };
 }
 
-function relationTarget(summary: ComponentSummary, type: string) {
-  return summary.entity.relations?.find(r => r.type === type)?.targetRef;
-}
-
 export function componentSummaryJson(
   summary: ComponentSummary,
 ): S['ComponentSummary'] {
   const entity = summary.entity;
-  const owner =
-    relationTarget(summary, 'ownedBy') ??
-    (typeof entity.spec?.owner === 'string'
-      ? stringifyEntityRef(
-          parseEntityRef(entity.spec.owner, {
-            defaultKind: 'group',
-            defaultNamespace: getCompoundEntityRef(entity).namespace,
-          }),
-        )
-      : undefined);
-  const system =
-    relationTarget(summary, 'partOf') ??
-    (typeof entity.spec?.system === 'string'
-      ? stringifyEntityRef(
-          parseEntityRef(entity.spec.system, {
-            defaultKind: 'system',
-            defaultNamespace: getCompoundEntityRef(entity).namespace,
-          }),
-        )
-      : undefined);
   return {
     component: summary.componentRef,
     name: entity.metadata.name,
     title: entity.metadata.title,
-    owner,
-    system,
+    owner: ownerRef(entity),
+    system: systemRef(entity),
     ladder: summary.ladder?.name,
     problem: summary.problem,
     environments: summary.environments.map(e => ({

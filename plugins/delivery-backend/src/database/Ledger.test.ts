@@ -1,7 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import { Promotion } from '../domain/types';
-import { DeliveryStore } from './DeliveryStore';
+import { Ledger } from './Ledger';
 import { applyDatabaseMigrations } from './migrations';
 
 jest.setTimeout(120_000);
@@ -51,7 +51,7 @@ function promotion(
   };
 }
 
-describe('DeliveryStore', () => {
+describe('Ledger stores', () => {
   const databases = TestDatabases.create({
     ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
   });
@@ -59,17 +59,17 @@ describe('DeliveryStore', () => {
   async function createStore(databaseId: TestDatabaseId) {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
-    return new DeliveryStore(knex);
+    return new Ledger(knex);
   }
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
-    let store: DeliveryStore;
+    let store: Ledger;
     beforeAll(async () => {
       store = await createStore(databaseId);
     });
 
     it('records an artifact once and returns it again for the same payload', async () => {
-      const first = await store.recordArtifact(
+      const first = await store.artifacts.recordArtifact(
         artifactInput(1),
         'service:ci',
         5000,
@@ -81,7 +81,7 @@ describe('DeliveryStore', () => {
         createdAt: 5000,
       });
 
-      const again = await store.recordArtifact(
+      const again = await store.artifacts.recordArtifact(
         {
           ...artifactInput(1),
           id: 'ignored-new-id',
@@ -98,7 +98,7 @@ describe('DeliveryStore', () => {
 
     it('refuses a different payload for the same digest, naming the field, and writes nothing', async () => {
       await expect(
-        store.recordArtifact(
+        store.artifacts.recordArtifact(
           {
             ...artifactInput(1),
             id: 'x',
@@ -115,13 +115,16 @@ describe('DeliveryStore', () => {
           }", not "ffffffffffffffffffffffffffffffffffffffff"; an artifact never changes, so record the new build under its own digest`,
         ),
       );
-      const artifact = await store.getArtifactByDigest(COMPONENT, digest(1));
+      const artifact = await store.artifacts.getArtifactByDigest(
+        COMPONENT,
+        digest(1),
+      );
       expect(artifact!.tags).toEqual(['1.0.1', 'stable']);
     });
 
     it('never moves a tag to another digest', async () => {
       await expect(
-        store.recordArtifact(
+        store.artifacts.recordArtifact(
           { ...artifactInput(2), tags: ['stable'] },
           'service:ci',
           8000,
@@ -130,14 +133,14 @@ describe('DeliveryStore', () => {
         `Tag stable of ${COMPONENT} already points to sha256:000000000000…; tags never move to another digest`,
       );
       expect(
-        await store.getArtifactByDigest(COMPONENT, digest(2)),
+        await store.artifacts.getArtifactByDigest(COMPONENT, digest(2)),
       ).toBeUndefined();
     });
 
     it('records the same new artifact concurrently exactly once', async () => {
       const results = await Promise.allSettled(
         [1, 2, 3, 4].map(i =>
-          store.recordArtifact(
+          store.artifacts.recordArtifact(
             {
               ...artifactInput(3),
               id: `00000000-0000-4000-9000-00000000000${i}`,
@@ -157,24 +160,24 @@ describe('DeliveryStore', () => {
 
     it('pages artifacts newest first with a cursor', async () => {
       for (const n of [10, 11, 12, 13, 14]) {
-        await store.recordArtifact(
+        await store.artifacts.recordArtifact(
           artifactInput(n, { componentRef: 'component:default/pager' }),
           'service:ci',
           20_000 + n,
         );
       }
-      const first = await store.listArtifacts({
+      const first = await store.artifacts.listArtifacts({
         componentRef: 'component:default/pager',
         limit: 2,
       });
       expect(first.items.map(a => a.buildId)).toEqual(['14', '13']);
-      const second = await store.listArtifacts({
+      const second = await store.artifacts.listArtifacts({
         componentRef: 'component:default/pager',
         limit: 2,
         cursor: first.nextCursor,
       });
       expect(second.items.map(a => a.buildId)).toEqual(['12', '11']);
-      const last = await store.listArtifacts({
+      const last = await store.artifacts.listArtifacts({
         componentRef: 'component:default/pager',
         limit: 2,
         cursor: second.nextCursor,
@@ -184,12 +187,12 @@ describe('DeliveryStore', () => {
     });
 
     it('keeps evidence append-only and reads the latest result per kind', async () => {
-      const { artifact } = await store.recordArtifact(
+      const { artifact } = await store.artifacts.recordArtifact(
         artifactInput(20),
         'service:ci',
         1,
       );
-      await store.addEvidence({
+      await store.artifacts.addEvidence({
         artifactId: artifact.id,
         kind: 'unit-test',
         result: 'failed',
@@ -197,7 +200,7 @@ describe('DeliveryStore', () => {
         reportedBy: 'service:ci',
         reportedAt: 10,
       });
-      const latestTest = await store.addEvidence({
+      const latestTest = await store.artifacts.addEvidence({
         artifactId: artifact.id,
         kind: 'unit-test',
         result: 'passed',
@@ -205,7 +208,7 @@ describe('DeliveryStore', () => {
         reportedBy: 'service:ci',
         reportedAt: 20,
       });
-      await store.addEvidence({
+      await store.artifacts.addEvidence({
         artifactId: artifact.id,
         kind: 'image-scan',
         result: 'passed',
@@ -221,7 +224,7 @@ describe('DeliveryStore', () => {
         status: 'reported',
         id: expect.any(Number),
       });
-      const latest = (await store.latestEvidence([artifact.id])).get(
+      const latest = (await store.artifacts.latestEvidence([artifact.id])).get(
         artifact.id,
       )!;
       expect(latest.map(e => [e.kind, e.result, e.reportedAt])).toEqual([
@@ -232,27 +235,39 @@ describe('DeliveryStore', () => {
         vulnerabilities: { critical: 0, high: 2 },
       });
       expect(
-        (await store.listEvidence(artifact.id)).map(e => e.result),
+        (await store.artifacts.listEvidence(artifact.id)).map(e => e.result),
       ).toEqual(['failed', 'passed', 'passed']);
     });
 
     it('allows one active quarantine per artifact', async () => {
-      const { artifact } = await store.recordArtifact(
+      const { artifact } = await store.artifacts.recordArtifact(
         artifactInput(30),
         'service:ci',
         1,
       );
       expect(
-        await store.quarantine(artifact.id, 'CVE', 'user:default/carol', 10),
+        await store.artifacts.quarantine(
+          artifact.id,
+          'CVE',
+          'user:default/carol',
+          10,
+        ),
       ).toBe(true);
       expect(
-        await store.quarantine(artifact.id, 'again', 'user:default/carol', 11),
+        await store.artifacts.quarantine(
+          artifact.id,
+          'again',
+          'user:default/carol',
+          11,
+        ),
       ).toBe(false);
       expect(
-        (await store.activeQuarantines([artifact.id])).get(artifact.id),
+        (await store.artifacts.activeQuarantines([artifact.id])).get(
+          artifact.id,
+        ),
       ).toMatchObject({ reason: 'CVE', quarantinedAt: 10 });
       expect(
-        await store.liftQuarantine(
+        await store.artifacts.liftQuarantine(
           artifact.id,
           'fixed',
           'user:default/carol',
@@ -260,65 +275,79 @@ describe('DeliveryStore', () => {
         ),
       ).toBe(true);
       expect(
-        await store.liftQuarantine(
+        await store.artifacts.liftQuarantine(
           artifact.id,
           'fixed',
           'user:default/carol',
           21,
         ),
       ).toBe(false);
-      expect((await store.activeQuarantines([artifact.id])).size).toBe(0);
       expect(
-        await store.quarantine(artifact.id, 'again', 'user:default/carol', 30),
+        (await store.artifacts.activeQuarantines([artifact.id])).size,
+      ).toBe(0);
+      expect(
+        await store.artifacts.quarantine(
+          artifact.id,
+          'again',
+          'user:default/carol',
+          30,
+        ),
       ).toBe(true);
       expect(
-        (await store.listQuarantines(artifact.id)).map(q => q.liftReason),
+        (await store.artifacts.listQuarantines(artifact.id)).map(
+          q => q.liftReason,
+        ),
       ).toEqual(['fixed', undefined]);
     });
 
     it('lets only one of many concurrent active promotions per environment in', async () => {
-      const { artifact } = await store.recordArtifact(
+      const { artifact } = await store.artifacts.recordArtifact(
         artifactInput(40),
         'service:ci',
         1,
       );
       const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map(x => `p40-${x}`);
       const inserted = await Promise.all(
-        ids.map(id => store.insertPromotion(promotion(id, artifact.id), true)),
+        ids.map(id =>
+          store.promotions.insertPromotion(promotion(id, artifact.id), true),
+        ),
       );
       expect(inserted.filter(Boolean)).toHaveLength(1);
       // Inactive rows (refused promotions) never collide.
       expect(
-        await store.insertPromotion(
+        await store.promotions.insertPromotion(
           promotion('p40-refused-1', artifact.id, { state: 'refused' }),
           false,
         ),
       ).toBe(true);
       expect(
-        await store.insertPromotion(
+        await store.promotions.insertPromotion(
           promotion('p40-refused-2', artifact.id, { state: 'refused' }),
           false,
         ),
       ).toBe(true);
       // Another environment is independent.
       expect(
-        await store.insertPromotion(
+        await store.promotions.insertPromotion(
           promotion('p40-prod', artifact.id, { environment: 'production' }),
           true,
         ),
       ).toBe(true);
 
       const winner = ids[inserted.indexOf(true)];
-      expect((await store.activePromotion(COMPONENT, 'staging'))!.id).toBe(
-        winner,
-      );
+      expect(
+        (await store.promotions.activePromotion(COMPONENT, 'staging'))!.id,
+      ).toBe(winner);
     });
 
     it('moves a promotion only from the expected state, once, under concurrency', async () => {
-      const active = (await store.activePromotion(COMPONENT, 'staging'))!;
+      const active = (await store.promotions.activePromotion(
+        COMPONENT,
+        'staging',
+      ))!;
       const moved = await Promise.all(
         [1, 2, 3, 4].map(i =>
-          store.transition(
+          store.promotions.transition(
             active.id,
             ['awaiting-approval'],
             i % 2 ? 'approved' : 'aborted',
@@ -330,26 +359,36 @@ describe('DeliveryStore', () => {
         ),
       );
       expect(moved.filter(Boolean)).toHaveLength(1);
-      const after = (await store.getPromotion(active.id))!;
+      const after = (await store.promotions.getPromotion(active.id))!;
       expect(['approved', 'aborted']).toContain(after.state);
       expect(
-        await store.transition(active.id, ['awaiting-approval'], 'rejected', {
-          now: 3000,
-          active: false,
-        }),
+        await store.promotions.transition(
+          active.id,
+          ['awaiting-approval'],
+          'rejected',
+          {
+            now: 3000,
+            active: false,
+          },
+        ),
       ).toBe(false);
 
       // Once it ends, the environment is free for a new active promotion.
-      await store.transition(active.id, ['approved', 'aborted'], 'aborted', {
-        now: 3100,
-        active: false,
-      });
-      expect((await store.getPromotion(active.id))!).toMatchObject({
+      await store.promotions.transition(
+        active.id,
+        ['approved', 'aborted'],
+        'aborted',
+        {
+          now: 3100,
+          active: false,
+        },
+      );
+      expect((await store.promotions.getPromotion(active.id))!).toMatchObject({
         state: 'aborted',
         completedAt: 3100,
       });
       expect(
-        await store.insertPromotion(
+        await store.promotions.insertPromotion(
           promotion('p40-next', active.artifactId),
           true,
         ),
@@ -358,57 +397,57 @@ describe('DeliveryStore', () => {
 
     it('records one decision per approver', async () => {
       expect(
-        await store.addApproval('p40-next', {
+        await store.promotions.addApproval('p40-next', {
           approverRef: 'user:default/alice',
           decision: 'approve',
           createdAt: 1,
         }),
       ).toBe(true);
       expect(
-        await store.addApproval('p40-next', {
+        await store.promotions.addApproval('p40-next', {
           approverRef: 'user:default/alice',
           decision: 'reject',
           createdAt: 2,
         }),
       ).toBe(false);
       expect(
-        await store.addApproval('p40-next', {
+        await store.promotions.addApproval('p40-next', {
           approverRef: 'user:default/bob',
           decision: 'approve',
           comment: 'ok',
           createdAt: 3,
         }),
       ).toBe(true);
-      expect((await store.listApprovals(['p40-next'])).get('p40-next')).toEqual(
-        [
-          {
-            approverRef: 'user:default/alice',
-            decision: 'approve',
-            comment: undefined,
-            createdAt: 1,
-          },
-          {
-            approverRef: 'user:default/bob',
-            decision: 'approve',
-            comment: 'ok',
-            createdAt: 3,
-          },
-        ],
-      );
+      expect(
+        (await store.promotions.listApprovals(['p40-next'])).get('p40-next'),
+      ).toEqual([
+        {
+          approverRef: 'user:default/alice',
+          decision: 'approve',
+          comment: undefined,
+          createdAt: 1,
+        },
+        {
+          approverRef: 'user:default/bob',
+          decision: 'approve',
+          comment: 'ok',
+          createdAt: 3,
+        },
+      ]);
     });
 
     it('keeps one current release per environment and its history', async () => {
-      const { artifact: a } = await store.recordArtifact(
+      const { artifact: a } = await store.artifacts.recordArtifact(
         artifactInput(50),
         'service:ci',
         1,
       );
-      const { artifact: b } = await store.recordArtifact(
+      const { artifact: b } = await store.artifacts.recordArtifact(
         artifactInput(51),
         'service:ci',
         2,
       );
-      await store.insertPromotion(
+      await store.promotions.insertPromotion(
         promotion('r1', a.id, {
           environment: 'production',
           state: 'succeeded',
@@ -416,7 +455,7 @@ describe('DeliveryStore', () => {
         }),
         false,
       );
-      await store.insertPromotion(
+      await store.promotions.insertPromotion(
         promotion('r2', b.id, {
           environment: 'production',
           state: 'rolled-back',
@@ -424,7 +463,7 @@ describe('DeliveryStore', () => {
         }),
         false,
       );
-      await store.setRelease({
+      await store.releases.setRelease({
         componentRef: COMPONENT,
         environment: 'production',
         promotionId: 'r1',
@@ -432,7 +471,7 @@ describe('DeliveryStore', () => {
         releasedAt: 100,
         releasedBy: 'service:ci',
       });
-      await store.setRelease({
+      await store.releases.setRelease({
         componentRef: COMPONENT,
         environment: 'production',
         promotionId: 'r2',
@@ -442,22 +481,24 @@ describe('DeliveryStore', () => {
       });
 
       expect(
-        (await store.getReleases(COMPONENT)).map(r => [
+        (await store.releases.getReleases(COMPONENT)).map(r => [
           r.environment,
           r.promotionId,
         ]),
       ).toEqual([['production', 'r2']]);
       expect(
-        (await store.releasesOfArtifacts([a.id, b.id])).get(b.id),
+        (await store.releases.releasesOfArtifacts([a.id, b.id])).get(b.id),
       ).toHaveLength(1);
       expect(
         (
-          await store.releaseHistory(COMPONENT, 'production', { limit: 10 })
+          await store.promotions.releaseHistory(COMPONENT, 'production', {
+            limit: 10,
+          })
         ).map(p => p.id),
       ).toEqual(['r1', 'r2']);
       expect(
         (
-          await store.releaseHistory(COMPONENT, 'production', {
+          await store.promotions.releaseHistory(COMPONENT, 'production', {
             artifactId: b.id,
             newestFirst: true,
             limit: 1,
@@ -465,18 +506,20 @@ describe('DeliveryStore', () => {
         )[0].state,
       ).toBe('rolled-back');
       expect(
-        (await store.knownGood(COMPONENT, 'production', 10)).map(p => p.id),
+        (await store.promotions.knownGood(COMPONENT, 'production', 10)).map(
+          p => p.id,
+        ),
       ).toEqual(['r1']);
     });
 
     it('filters and pages promotions', async () => {
-      const page = await store.listPromotions(
+      const page = await store.promotions.listPromotions(
         { componentRef: COMPONENT, states: ['refused'] },
         { limit: 1 },
       );
       expect(page.items.map(p => p.state)).toEqual(['refused']);
       expect(page.nextCursor).toBeDefined();
-      const next = await store.listPromotions(
+      const next = await store.promotions.listPromotions(
         { componentRef: COMPONENT, states: ['refused'] },
         { limit: 1, cursor: page.nextCursor },
       );
@@ -485,7 +528,7 @@ describe('DeliveryStore', () => {
       expect(next.nextCursor).toBeUndefined();
       expect(
         (
-          await store.listPromotions(
+          await store.promotions.listPromotions(
             { environment: 'production', since: 1000, until: 1001 },
             { limit: 50 },
           )
@@ -493,7 +536,7 @@ describe('DeliveryStore', () => {
       ).toBeGreaterThan(0);
       expect(
         (
-          await store.listPromotions(
+          await store.promotions.listPromotions(
             { environment: 'production', since: 1001 },
             { limit: 50 },
           )

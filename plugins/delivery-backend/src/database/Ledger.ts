@@ -1,0 +1,26 @@
+import { Knex } from 'knex';
+import { ArtifactStore } from './ArtifactStore';
+import { PromotionStore } from './PromotionStore';
+import { ReleaseStore } from './ReleaseStore';
+
+/**
+ * The ledger's stores over one connection, and the unit of work that binds
+ * them to one transaction when a change spans aggregates (a quarantine that
+ * aborts promotions, a promotion that becomes a release).
+ */
+export class Ledger {
+  readonly artifacts: ArtifactStore;
+  readonly promotions: PromotionStore;
+  readonly releases: ReleaseStore;
+
+  constructor(private readonly db: Knex | Knex.Transaction) {
+    this.artifacts = new ArtifactStore(db);
+    this.promotions = new PromotionStore(db);
+    this.releases = new ReleaseStore(db);
+  }
+
+  /** Runs `fn` in a transaction, with stores bound to it. */
+  async transaction<T>(fn: (tx: Ledger) => Promise<T>): Promise<T> {
+    return this.db.transaction(trx => fn(new Ledger(trx)));
+  }
+}

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
+import { Ledger } from '../../database/Ledger';
+import { Page } from '../../database/util';
+import { shortDigest } from '../../domain/describe';
+import {
+  Actor,
+  Artifact,
+  ArtifactInput,
+  Evidence,
+  EvidenceResult,
+  EvidenceSummary,
+} from '../../domain/types';
+import { ComponentResolver, componentRef } from '../components';
+import { ArtifactDetail, ArtifactView, artifactViews } from '../views';
+
+/** States in which a quarantine aborts a promotion: it has not started deploying. */
+const ABORTED_BY_QUARANTINE = ['awaiting-approval', 'approved'] as const;
+
+/**
+ * The artifact aggregate's operations: recording immutable builds, their
+ * evidence, and quarantines.
+ */
+export class ArtifactService {
+  private readonly ledger: Ledger;
+  private readonly components: ComponentResolver;
+  private readonly clock: () => number;
+  private readonly newId: () => string;
+
+  constructor(options: {
+    ledger: Ledger;
+    components: ComponentResolver;
+    clock?: () => number;
+    newId?: () => string;
+  }) {
+    this.ledger = options.ledger;
+    this.components = options.components;
+    this.clock = options.clock ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** Records a build of a registered component (idempotent for the same payload). */
+  async recordArtifact(
+    input: ArtifactInput,
+    actor: Actor,
+  ): Promise<{ artifact: Artifact; created: boolean }> {
+    const ref = componentRef(input.componentRef);
+    await this.components.entity(ref);
+    return this.ledger.artifacts.recordArtifact(
+      {
+        ...input,
+        componentRef: ref,
+        tags: [...new Set(input.tags)],
+        id: this.newId(),
+      },
+      actor.ref,
+      this.clock(),
+    );
+  }
+
+  async requireArtifact(id: string): Promise<Artifact> {
+    const artifact = await this.ledger.artifacts.getArtifact(id);
+    if (!artifact) throw new NotFoundError(`No artifact with id ${id}`);
+    return artifact;
+  }
+
+  /** Artifacts with their latest evidence, releases and quarantine. */
+  views(artifacts: Artifact[]): Promise<ArtifactView[]> {
+    return artifactViews(this.ledger, artifacts);
+  }
+
+  async getArtifact(id: string): Promise<ArtifactDetail> {
+    const artifact = await this.requireArtifact(id);
+    const [[view], evidenceHistory, quarantineHistory] = await Promise.all([
+      this.views([artifact]),
+      this.ledger.artifacts.listEvidence(id),
+      this.ledger.artifacts.listQuarantines(id),
+    ]);
+    return { ...view, evidenceHistory, quarantineHistory };
+  }
+
+  async listArtifacts(
+    component: string,
+    page: { limit: number; cursor?: string; digest?: string },
+  ): Promise<Page<ArtifactView>> {
+    const ref = componentRef(component);
+    if (page.digest) {
+      const artifact = await this.ledger.artifacts.getArtifactByDigest(
+        ref,
+        page.digest,
+      );
+      return { items: await this.views(artifact ? [artifact] : []) };
+    }
+    const result = await this.ledger.artifacts.listArtifacts({
+      componentRef: ref,
+      limit: page.limit,
+      cursor: page.cursor,
+    });
+    return {
+      items: await this.views(result.items),
+      nextCursor: result.nextCursor,
+    };
+  }
+
+  async addEvidence(
+    artifactId: string,
+    input: {
+      kind: EvidenceKind;
+      result: EvidenceResult;
+      summary?: EvidenceSummary;
+      url?: string;
+    },
+    actor: Actor,
+  ): Promise<{ artifact: Artifact; evidence: Evidence }> {
+    const artifact = await this.requireArtifact(artifactId);
+    const evidence = await this.ledger.artifacts.addEvidence({
+      artifactId,
+      ...input,
+      reportedBy: actor.ref,
+      reportedAt: this.clock(),
+    });
+    return { artifact, evidence };
+  }
+
+  /**
+   * Quarantines an artifact. Its promotions that have not started deploying
+   * are aborted, since they could never proceed.
+   */
+  async quarantine(
+    artifactId: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<{ view: ArtifactView; aborted: string[] }> {
+    const artifact = await this.requireArtifact(artifactId);
+    const now = this.clock();
+    const aborted = await this.ledger.transaction(async tx => {
+      if (
+        !(await tx.artifacts.quarantine(artifactId, reason, actor.ref, now))
+      ) {
+        throw new ConflictError(
+          `${shortDigest(artifact.digest)} is already quarantined`,
+        );
+      }
+      const active = await tx.promotions.listPromotions(
+        { artifactId, states: [...ABORTED_BY_QUARANTINE] },
+        { limit: 100 },
+      );
+      const ids: string[] = [];
+      for (const p of active.items) {
+        const moved = await tx.promotions.transition(
+          p.id,
+          ABORTED_BY_QUARANTINE,
+          'aborted',
+          {
+            now,
+            active: false,
+            outcome: `aborted: ${shortDigest(
+              artifact.digest,
+            )} was quarantined by ${actor.ref}: ${reason}`,
+          },
+        );
+        if (moved) ids.push(p.id);
+      }
+      return ids;
+    });
+    const [view] = await this.views([artifact]);
+    return { view, aborted };
+  }
+
+  async liftQuarantine(
+    artifactId: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<ArtifactView> {
+    const artifact = await this.requireArtifact(artifactId);
+    const lifted = await this.ledger.artifacts.liftQuarantine(
+      artifactId,
+      reason,
+      actor.ref,
+      this.clock(),
+    );
+    if (!lifted) {
+      throw new ConflictError(
+        `${shortDigest(artifact.digest)} is not quarantined`,
+      );
+    }
+    return (await this.views([artifact]))[0];
+  }
+}

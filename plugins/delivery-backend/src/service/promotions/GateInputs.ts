@@ -1,0 +1,82 @@
+import type { ImagePolicy, LadderConfig } from '../../config/types';
+import { Ledger } from '../../database/Ledger';
+import { GateInput, PreviousRelease } from '../../domain/gates';
+import { LadderStep } from '../../domain/ladder';
+import { Artifact, PromotionKind } from '../../domain/types';
+
+/**
+ * Everything the gates judge a promotion request on, gathered in one place
+ * for requests, rollbacks and the overview's candidates: one query per
+ * concern (releases, quarantine, evidence, the previous environment's
+ * release), run in parallel.
+ */
+export class GateInputs {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly imagePolicy: ImagePolicy,
+    private readonly clock: () => number,
+  ) {}
+
+  async gather(options: {
+    componentRef: string;
+    ladder: LadderConfig;
+    step: LadderStep;
+    artifact: Artifact;
+    kind: PromotionKind;
+  }): Promise<GateInput> {
+    const { componentRef, ladder, step, artifact, kind } = options;
+    const [releases, quarantines, evidence, previousRelease] =
+      await Promise.all([
+        this.ledger.releases.getReleases(componentRef),
+        this.ledger.artifacts.activeQuarantines([artifact.id]),
+        this.ledger.artifacts.latestEvidence([artifact.id]),
+        step.previous
+          ? this.previousRelease(componentRef, step.previous.name, artifact.id)
+          : Promise.resolve(undefined),
+      ]);
+    return {
+      now: this.clock(),
+      kind,
+      ladder,
+      environment: step.env,
+      previousEnvironment: step.previous,
+      artifact,
+      quarantine: quarantines.get(artifact.id),
+      currentRelease: releases.find(r => r.environment === step.env.name),
+      previousRelease,
+      releasedIn: ladder.environments
+        .map(e => e.name)
+        .filter(name =>
+          releases.some(
+            r => r.environment === name && r.artifactId === artifact.id,
+          ),
+        ),
+      evidence: evidence.get(artifact.id) ?? [],
+      imagePolicy: this.imagePolicy,
+    };
+  }
+
+  /** How the artifact fared in an environment: its latest release there, and what ended it. */
+  private async previousRelease(
+    componentRef: string,
+    environment: string,
+    artifactId: string,
+  ): Promise<PreviousRelease | undefined> {
+    const history = this.ledger.promotions;
+    const [latest] = await history.releaseHistory(componentRef, environment, {
+      artifactId,
+      newestFirst: true,
+      limit: 1,
+    });
+    if (!latest?.completedAt) return undefined;
+    const [next] = await history.releaseHistory(componentRef, environment, {
+      completedAfter: latest.completedAt,
+      limit: 1,
+    });
+    return {
+      releasedAt: latest.completedAt,
+      endedAt: next?.completedAt,
+      rolledBack: latest.state === 'rolled-back',
+    };
+  }
+}

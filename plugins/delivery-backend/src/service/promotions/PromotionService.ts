@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import type { DeliveryConfig, LadderConfig } from '../../config/types';
+import { PromotionFilter } from '../../database/PromotionStore';
+import { Ledger } from '../../database/Ledger';
+import { Page } from '../../database/util';
+import { approvalEligibility, approvalsComplete } from '../../domain/approvals';
+import { shortDigest } from '../../domain/describe';
+import {
+  decide,
+  describeRefusal,
+  evaluateGates,
+  requiredApprovals,
+} from '../../domain/gates';
+import { environmentOfPromotion, LadderStep } from '../../domain/ladder';
+import {
+  ABORT_FROM,
+  APPROVAL_FROM,
+  describeWrongState,
+} from '../../domain/stateMachine';
+import { Actor, Artifact, Promotion, PromotionKind } from '../../domain/types';
+import { ComponentResolver, componentRef } from '../components';
+import { promotionDetail, PromotionView, promotionViews } from '../views';
+import { GateInputs } from './GateInputs';
+
+/** A promotion request's answer: the promotion, and why it was refused, if it was. */
+export interface PromotionOutcome {
+  view: PromotionView;
+  /** Set when the gates refused the promotion. */
+  refusal?: string;
+}
+
+/**
+ * The promotion aggregate's operations: requests and rollbacks judged by
+ * the gates, approvals under separation of duties, aborts, and reads.
+ * HTTP, permissions and auditing live in the routes; rules in domain/.
+ */
+export class PromotionService {
+  private readonly ledger: Ledger;
+  private readonly config: DeliveryConfig;
+  private readonly components: ComponentResolver;
+  private readonly gates: GateInputs;
+  private readonly clock: () => number;
+  private readonly newId: () => string;
+
+  constructor(options: {
+    ledger: Ledger;
+    config: DeliveryConfig;
+    components: ComponentResolver;
+    gates: GateInputs;
+    clock?: () => number;
+    newId?: () => string;
+  }) {
+    this.ledger = options.ledger;
+    this.config = options.config;
+    this.components = options.components;
+    this.gates = options.gates;
+    this.clock = options.clock ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /**
+   * Requests a promotion of a component's artifact (by digest) into an
+   * environment. Every gate is evaluated and the decision stored; a refused
+   * request is recorded too, and reported with its reasons.
+   */
+  async requestPromotion(
+    input: {
+      componentRef: string;
+      digest: string;
+      environment: string;
+      kind: 'normal' | 'hotfix';
+      reason?: string;
+    },
+    actor: Actor,
+  ): Promise<PromotionOutcome> {
+    const ref = componentRef(input.componentRef);
+    const { ladder } = await this.components.resolve(ref);
+    const step = this.components.step(ladder, input.environment, ref);
+    const artifact = await this.ledger.artifacts.getArtifactByDigest(
+      ref,
+      input.digest,
+    );
+    if (!artifact) {
+      throw new NotFoundError(
+        `No artifact ${shortDigest(
+          input.digest,
+        )} is recorded for ${ref}; record it before promoting it`,
+      );
+    }
+    return this.createPromotion({
+      componentRef: ref,
+      ladder,
+      step,
+      artifact,
+      kind: input.kind,
+      reason: input.reason,
+      actor,
+    });
+  }
+
+  /**
+   * Rolls an environment back to its last known good artifact: the newest
+   * earlier release that succeeded, was not rolled back and is not
+   * quarantined. No approvals unless the environment requires them for
+   * rollbacks.
+   */
+  async rollback(
+    input: { componentRef: string; environment: string; reason: string },
+    actor: Actor,
+  ): Promise<PromotionOutcome> {
+    const ref = componentRef(input.componentRef);
+    const { ladder } = await this.components.resolve(ref);
+    const step = this.components.step(ladder, input.environment, ref);
+    const envName = step.env.name;
+    const current = (await this.ledger.releases.getReleases(ref)).find(
+      r => r.environment === envName,
+    );
+    if (!current) {
+      throw new ConflictError(
+        `Nothing is released in ${envName} for ${ref}, so there is nothing to roll back`,
+      );
+    }
+    const candidates = (
+      await this.ledger.promotions.knownGood(ref, envName, 50)
+    ).filter(p => p.artifactId !== current.artifactId);
+    const quarantined = await this.ledger.artifacts.activeQuarantines(
+      candidates.map(c => c.artifactId),
+    );
+    const target = candidates.find(c => !quarantined.has(c.artifactId));
+    if (!target) {
+      throw new ConflictError(
+        `${ref} has no earlier good release in ${envName} to roll back to${
+          quarantined.size ? ' (earlier releases are quarantined)' : ''
+        }`,
+      );
+    }
+    return this.createPromotion({
+      componentRef: ref,
+      ladder,
+      step,
+      artifact: (await this.ledger.artifacts.getArtifact(target.artifactId))!,
+      kind: 'rollback',
+      reason: input.reason,
+      actor,
+      replacesPromotionId: current.promotionId,
+    });
+  }
+
+  /**
+   * The one path of every promotion request: gather the gate input, judge,
+   * and insert. The unique index on active promotions refuses a second one.
+   */
+  private async createPromotion(options: {
+    componentRef: string;
+    ladder: LadderConfig;
+    step: LadderStep;
+    artifact: Artifact;
+    kind: PromotionKind;
+    reason?: string;
+    actor: Actor;
+    replacesPromotionId?: string;
+  }): Promise<PromotionOutcome> {
+    const { componentRef: ref, step, artifact, kind } = options;
+    const gates = evaluateGates(await this.gates.gather(options));
+    const decision = decide(gates);
+    const refusal =
+      decision === 'refused'
+        ? describeRefusal(gates, step.env.name, artifact.digest)
+        : undefined;
+    const now = this.clock();
+    const promotion: Promotion = {
+      id: this.newId(),
+      componentRef: ref,
+      environment: step.env.name,
+      ladder: options.ladder.name,
+      artifactId: artifact.id,
+      kind,
+      state: decision,
+      requestedBy: options.actor.ref,
+      reason: options.reason,
+      gates,
+      requiredApprovals: requiredApprovals(step.env, kind),
+      replacesPromotionId: options.replacesPromotionId,
+      outcome: refusal,
+      createdAt: now,
+      updatedAt: now,
+      completedAt: refusal ? now : undefined,
+    };
+    if (!(await this.ledger.promotions.insertPromotion(promotion, !refusal))) {
+      throw new ConflictError(await this.describeActive(ref, step.env.name));
+    }
+    return { view: { promotion, artifact, approvals: [] }, refusal };
+  }
+
+  /** Why a new promotion cannot start: the one already under way. */
+  private async describeActive(
+    ref: string,
+    environment: string,
+  ): Promise<string> {
+    const active = await this.ledger.promotions.activePromotion(
+      ref,
+      environment,
+    );
+    if (!active)
+      return `${ref} already has an active promotion to ${environment}`;
+    const artifact = await this.ledger.artifacts.getArtifact(active.artifactId);
+    return `${ref} already has an active promotion to ${environment} (${
+      active.id
+    }, ${active.state}, ${shortDigest(
+      artifact?.digest ?? '',
+    )}); wait for it to finish or abort it`;
+  }
+
+  // Approvals and aborts
+
+  /**
+   * Records an approval or rejection. Separation of duties holds here, for
+   * any permission policy (domain/approvals). A second decision by the same
+   * user changes nothing.
+   */
+  async decideApproval(
+    id: string,
+    input: { decision: 'approve' | 'reject'; comment?: string },
+    actor: Actor,
+  ): Promise<PromotionView> {
+    const { promotion } = await this.getPromotion(id);
+    const action = `${input.decision} it`;
+    if (promotion.state !== 'awaiting-approval') {
+      throw new ConflictError(
+        describeWrongState(action, promotion.state, APPROVAL_FROM),
+      );
+    }
+    const eligibility = approvalEligibility(
+      actor,
+      promotion,
+      [],
+      environmentOfPromotion(this.config.ladders, promotion),
+    );
+    if (!eligibility.allowed) throw new NotAllowedError(eligibility.reason);
+    const now = this.clock();
+    await this.ledger.transaction(async tx => {
+      if (!(await tx.promotions.lockPromotion(id, 'awaiting-approval', now))) {
+        const current = (await tx.promotions.getPromotion(id))!;
+        throw new ConflictError(
+          describeWrongState(action, current.state, APPROVAL_FROM),
+        );
+      }
+      const recorded = await tx.promotions.addApproval(id, {
+        approverRef: actor.ref,
+        decision: input.decision,
+        comment: input.comment,
+        createdAt: now,
+      });
+      if (!recorded) return; // this approver already decided: no-op
+      if (input.decision === 'reject') {
+        await tx.promotions.transition(id, APPROVAL_FROM, 'rejected', {
+          now,
+          active: false,
+          outcome: `rejected by ${actor.ref}${
+            input.comment ? `: ${input.comment}` : ''
+          }`,
+        });
+        return;
+      }
+      const approvals = (await tx.promotions.listApprovals([id])).get(id) ?? [];
+      if (approvalsComplete(promotion, approvals)) {
+        await tx.promotions.transition(id, APPROVAL_FROM, 'approved', {
+          now,
+          active: true,
+        });
+      }
+    });
+    return this.getPromotion(id);
+  }
+
+  async abort(
+    id: string,
+    reason: string | undefined,
+    actor: Actor,
+  ): Promise<PromotionView> {
+    const { promotion } = await this.getPromotion(id);
+    const aborted = await this.ledger.promotions.transition(
+      id,
+      ABORT_FROM,
+      'aborted',
+      {
+        now: this.clock(),
+        active: false,
+        outcome: `aborted by ${actor.ref}${reason ? `: ${reason}` : ''}`,
+      },
+    );
+    if (!aborted) {
+      const current =
+        (await this.ledger.promotions.getPromotion(id)) ?? promotion;
+      throw new ConflictError(
+        describeWrongState('abort it', current.state, ABORT_FROM),
+      );
+    }
+    return this.getPromotion(id);
+  }
+
+  // Reads
+
+  async getPromotion(id: string): Promise<PromotionView> {
+    return promotionDetail(this.ledger, id);
+  }
+
+  async listPromotions(
+    filter: PromotionFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<PromotionView>> {
+    const result = await this.ledger.promotions.listPromotions(
+      {
+        ...filter,
+        componentRef: filter.componentRef
+          ? componentRef(filter.componentRef)
+          : undefined,
+      },
+      page,
+    );
+    return {
+      items: await promotionViews(this.ledger, result.items),
+      nextCursor: result.nextCursor,
+    };
+  }
+}

@@ -1,0 +1,235 @@
+import {
+  getDeliverySettings,
+  resolveNamespace,
+} from '@backstage-delivery/plugin-delivery-common';
+import type {
+  DeliveryConfig,
+  EnvironmentConfig,
+  LadderConfig,
+} from '../../config/types';
+import { Ledger } from '../../database/Ledger';
+import { ApprovalEligibility } from '../../domain/approvals';
+import {
+  decide,
+  evaluateGates,
+  hotfixWouldPass,
+  soakProgress,
+} from '../../domain/gates';
+import { detectDrift, Drift, LiveState } from '../../domain/liveState';
+import {
+  Actor,
+  Artifact,
+  Evidence,
+  GateVerdict,
+  Promotion,
+  Quarantine,
+  Release,
+} from '../../domain/types';
+import { LiveStateSource } from '../../kubernetes/liveState';
+import { ComponentResolver, componentRef } from '../components';
+import { GateInputs } from '../promotions/GateInputs';
+import { PromotionView, promotionViews, withViewer } from '../views';
+
+/** The next artifact an environment could take, and what its gates say. */
+export interface CandidateView {
+  artifact: Artifact;
+  evidence: Evidence[];
+  gates: GateVerdict[];
+  decision: 'refused' | 'awaiting-approval' | 'approved';
+  /** Whether a hotfix would pass where this normal request is refused. */
+  hotfixAllowed: boolean;
+  /** Soak progress in the previous environment, when a soak time applies. */
+  soak?: { requiredMs: number; soakedMs: number };
+}
+
+export interface EnvironmentOverview {
+  environment: EnvironmentConfig;
+  namespace: string;
+  release?: {
+    release: Release;
+    artifact: Artifact;
+    evidence: Evidence[];
+    promotion?: Promotion;
+    quarantine?: Quarantine;
+  };
+  activePromotion?: PromotionView & { viewer?: ApprovalEligibility };
+  candidate?: CandidateView;
+  /** The last known good artifact a rollback would return to. */
+  rollbackTarget?: {
+    artifact: Artifact;
+    promotionId: string;
+    releasedAt: number;
+  };
+  /** What runs in the cluster, when a live state source is configured. */
+  live?: LiveState;
+  /** Set when what runs differs from the release. */
+  drift?: Drift;
+}
+
+export interface ComponentOverview {
+  componentRef: string;
+  ladder: LadderConfig;
+  environments: EnvironmentOverview[];
+}
+
+/**
+ * Everything the Delivery tab shows first, in a bounded number of queries:
+ * per environment the release, the active promotion (with whether the
+ * viewer may approve it), the next candidate with its gates and soak
+ * progress, the artifact a rollback would return to, and what runs.
+ */
+export class OverviewQuery {
+  constructor(
+    private readonly options: {
+      ledger: Ledger;
+      config: DeliveryConfig;
+      components: ComponentResolver;
+      gates: GateInputs;
+      live?: LiveStateSource;
+    },
+  ) {}
+
+  async overview(input: string, viewer?: Actor): Promise<ComponentOverview> {
+    const { ledger, components } = this.options;
+    const ref = componentRef(input);
+    const { entity, ladder } = await components.resolve(ref);
+    const [releases, active, newest] = await Promise.all([
+      ledger.releases.getReleases(ref),
+      ledger.promotions.activePromotions(ref),
+      ledger.artifacts.newestArtifacts(ref, 1),
+    ]);
+    const knownGood = await Promise.all(
+      ladder.environments.map(env =>
+        releases.some(r => r.environment === env.name)
+          ? ledger.promotions.knownGood(ref, env.name, 20)
+          : Promise.resolve([]),
+      ),
+    );
+    const artifactIds = [
+      ...releases.map(r => r.artifactId),
+      ...active.map(p => p.artifactId),
+      ...newest.map(a => a.id),
+      ...knownGood.flat().map(p => p.artifactId),
+    ];
+    const [artifacts, evidence, activeViews, releasePromotions, quarantines] =
+      await Promise.all([
+        ledger.artifacts.getArtifacts(artifactIds),
+        ledger.artifacts.latestEvidence(artifactIds),
+        promotionViews(ledger, active),
+        ledger.promotions.getPromotions(releases.map(r => r.promotionId)),
+        ledger.artifacts.activeQuarantines(artifactIds),
+      ]);
+    const { kubernetesId } = getDeliverySettings(entity);
+    const namespaces = ladder.environments.map(env =>
+      resolveNamespace(env.namespace, ref, env.name),
+    );
+    const live = this.options.live;
+    const liveStates = live
+      ? await Promise.all(
+          ladder.environments.map((env, i) =>
+            live.read({
+              cluster: env.cluster,
+              namespace: namespaces[i],
+              kubernetesId,
+            }),
+          ),
+        )
+      : [];
+
+    const environments: EnvironmentOverview[] = [];
+    for (const [index, env] of ladder.environments.entries()) {
+      const release = releases.find(r => r.environment === env.name);
+      const activeView = activeViews.find(
+        v => v.promotion.environment === env.name,
+      );
+      const previous = index > 0 ? ladder.environments[index - 1] : undefined;
+      // The next candidate: what the previous environment runs, or for the
+      // first environment the newest build.
+      const candidateId = previous
+        ? releases.find(r => r.environment === previous.name)?.artifactId
+        : newest[0]?.id;
+      const candidate =
+        candidateId &&
+        candidateId !== release?.artifactId &&
+        candidateId !== activeView?.artifact.id
+          ? await this.candidate(
+              ref,
+              ladder,
+              index,
+              artifacts.get(candidateId)!,
+              evidence.get(candidateId) ?? [],
+            )
+          : undefined;
+      const target = knownGood[index].find(
+        p =>
+          p.artifactId !== release?.artifactId &&
+          !quarantines.has(p.artifactId),
+      );
+      const liveState = liveStates[index];
+      const rollingOut =
+        activeView &&
+        ['deploying', 'verifying'].includes(activeView.promotion.state)
+          ? activeView.artifact.digest
+          : undefined;
+      environments.push({
+        environment: env,
+        namespace: namespaces[index],
+        live: liveState,
+        drift: liveState
+          ? detectDrift(
+              liveState,
+              release ? artifacts.get(release.artifactId)?.digest : undefined,
+              rollingOut,
+            )
+          : undefined,
+        release: release && {
+          release,
+          artifact: artifacts.get(release.artifactId)!,
+          evidence: evidence.get(release.artifactId) ?? [],
+          promotion: releasePromotions.get(release.promotionId),
+          quarantine: quarantines.get(release.artifactId),
+        },
+        activePromotion:
+          activeView &&
+          withViewer(activeView, viewer, this.options.config.ladders),
+        candidate,
+        rollbackTarget: target && {
+          artifact: artifacts.get(target.artifactId)!,
+          promotionId: target.id,
+          releasedAt: target.completedAt!,
+        },
+      });
+    }
+    return { componentRef: ref, ladder, environments };
+  }
+
+  /** What the gates say about promoting a candidate into the environment at `index`. */
+  private async candidate(
+    ref: string,
+    ladder: LadderConfig,
+    index: number,
+    artifact: Artifact,
+    evidence: Evidence[],
+  ): Promise<CandidateView> {
+    const input = await this.options.gates.gather({
+      componentRef: ref,
+      ladder,
+      step: {
+        env: ladder.environments[index],
+        previous: index > 0 ? ladder.environments[index - 1] : undefined,
+        index,
+      },
+      artifact,
+      kind: 'normal',
+    });
+    const gates = evaluateGates(input);
+    return {
+      artifact,
+      evidence,
+      gates,
+      decision: decide(gates),
+      hotfixAllowed: hotfixWouldPass(input),
+      soak: soakProgress(input),
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import {
+  deliveryArtifactQuarantinePermission,
+  deliveryArtifactRecordPermission,
+  deliveryReadPermission,
+} from '@backstage-delivery/plugin-delivery-common';
+import { ArtifactService } from '../artifacts/ArtifactService';
+import { componentRef } from '../components';
+import { ApiRouter, RequestContext } from '../http/requestContext';
+import {
+  artifactDetailJson,
+  artifactJson,
+  evidenceJson,
+} from '../http/serialize';
+import { DEFAULT_PAGE_SIZE } from './limits';
+
+/** Builds, their evidence and quarantines. */
+export function artifactRoutes(
+  api: ApiRouter,
+  ctx: RequestContext,
+  artifacts: ArtifactService,
+) {
+  api.post('/artifacts', async (req, res) => {
+    const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
+    const body = req.body;
+    const ref = componentRef(body.component);
+    const { artifact, created } = await ctx.audited(
+      req,
+      {
+        eventId: 'artifact-mutate',
+        severityLevel: 'low',
+        meta: { actionType: 'record', component: ref, digest: body.digest },
+      },
+      async () => {
+        await ctx.authorize(credentials, deliveryArtifactRecordPermission, ref);
+        return artifacts.recordArtifact(
+          {
+            componentRef: ref,
+            digest: body.digest,
+            imageRepository: body.imageRepository,
+            tags: body.tags ?? [],
+            commitSha: body.commitSha,
+            commitTime: body.commitTime
+              ? Date.parse(body.commitTime)
+              : undefined,
+            branch: body.branch,
+            buildId: body.buildId,
+            buildUrl: body.buildUrl,
+            sizeBytes: body.sizeBytes,
+            baseImage: body.baseImage,
+          },
+          actor,
+        );
+      },
+      { meta: r => ({ artifactId: r.artifact.id, created: r.created }) },
+    );
+    const [view] = await artifacts.views([artifact]);
+    res.status(created ? 201 : 200).json(artifactJson(view));
+  });
+
+  api.get('/artifacts', async (req, res) => {
+    const { credentials } = await ctx.caller(req, ['user', 'service']);
+    await ctx.authorize(credentials, deliveryReadPermission);
+    const page = await artifacts.listArtifacts(req.query.component, {
+      limit: req.query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: req.query.cursor,
+      digest: req.query.digest,
+    });
+    res.json({
+      items: page.items.map(artifactJson),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  api.get('/artifacts/:artifactId', async (req, res) => {
+    const { credentials } = await ctx.caller(req, ['user', 'service']);
+    await ctx.authorize(credentials, deliveryReadPermission);
+    res.json(
+      artifactDetailJson(await artifacts.getArtifact(req.params.artifactId)),
+    );
+  });
+
+  api.post('/artifacts/:artifactId/evidence', async (req, res) => {
+    const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
+    const artifact = await artifacts.requireArtifact(req.params.artifactId);
+    const { evidence } = await ctx.audited(
+      req,
+      {
+        eventId: 'artifact-mutate',
+        severityLevel: 'low',
+        meta: {
+          actionType: 'evidence',
+          component: artifact.componentRef,
+          artifactId: artifact.id,
+          kind: req.body.kind,
+          result: req.body.result,
+        },
+      },
+      async () => {
+        await ctx.authorize(
+          credentials,
+          deliveryArtifactRecordPermission,
+          artifact.componentRef,
+        );
+        return artifacts.addEvidence(artifact.id, req.body, actor);
+      },
+    );
+    res.status(201).json(evidenceJson(evidence));
+  });
+
+  for (const action of ['quarantine', 'lift'] as const) {
+    const path =
+      action === 'quarantine'
+        ? '/artifacts/:artifactId/quarantine'
+        : '/artifacts/:artifactId/quarantine/lift';
+    api.post(path, async (req, res) => {
+      const { credentials, actor } = await ctx.caller(req, ['user']);
+      const artifact = await artifacts.requireArtifact(req.params.artifactId);
+      const result = await ctx.audited(
+        req,
+        {
+          eventId: 'artifact-mutate',
+          severityLevel: 'medium',
+          meta: {
+            actionType:
+              action === 'quarantine' ? 'quarantine' : 'lift-quarantine',
+            component: artifact.componentRef,
+            artifactId: artifact.id,
+            digest: artifact.digest,
+          },
+        },
+        async () => {
+          await ctx.authorize(
+            credentials,
+            deliveryArtifactQuarantinePermission,
+            artifact.componentRef,
+          );
+          if (action === 'quarantine') {
+            return artifacts.quarantine(artifact.id, req.body.reason, actor);
+          }
+          return {
+            view: await artifacts.liftQuarantine(
+              artifact.id,
+              req.body.reason,
+              actor,
+            ),
+            aborted: [],
+          };
+        },
+        { meta: r => ({ abortedPromotions: r.aborted }) },
+      );
+      res.json(artifactJson(result.view));
+    });
+  }
+}
