@@ -26,11 +26,16 @@ const deliveryApi = ApiBlueprint.make({
     }),
 });
 
-/** The Delivery tab on components that opt in (see the README). */
+/**
+ * The Delivery tab on components that opt in (see the README), grouped
+ * with the Kubernetes tab under "Deployment".
+ */
 const entityDeliveryContent = EntityContentBlueprint.make({
+  name: 'delivery',
   params: {
     path: '/delivery',
     title: 'Delivery',
+    group: 'deployment',
     filter: isDeliveryAvailable,
     loader: () =>
       import('./components/EntityDeliveryContent').then(m => (
@@ -41,6 +46,7 @@ const entityDeliveryContent = EntityContentBlueprint.make({
 
 /** The Delivery card on the overview of components that opt in. */
 const entityDeliveryCard = EntityCardBlueprint.make({
+  name: 'delivery',
   params: {
     filter: isDeliveryAvailable,
     loader: () =>

@@ -165,6 +165,7 @@ export function overview(): Overview {
             },
           ],
           decision: 'refused',
+          hotfixAllowed: false,
         },
         live: {
           state: 'known',

@@ -36,7 +36,7 @@ import { actorName, artifactLabel, relativeTime } from '../common/format';
 import { DeliveryMetrics } from '../DeliveryMetrics';
 import { ScorecardSummaryCard } from '../Scorecard';
 import { PageControls } from '../common/PageControls';
-import { PromotionStateChip, useToneClasses } from '../common/StatusChips';
+import { StateChip, useToneClasses } from '../common/StatusChips';
 
 const PAGE_SIZE = 20;
 
@@ -101,7 +101,7 @@ function Releases(props: { component: ComponentSummary }) {
             </Typography>
           )}
           {e.activePromotion && (
-            <PromotionStateChip state={e.activePromotion.state} />
+            <StateChip promotion={e.activePromotion.state} />
           )}
         </div>
       ))}
@@ -146,7 +146,7 @@ function Failures(props: { component: ComponentSummary }) {
     <>
       {failures.slice(0, 3).map(p => (
         <div key={p.id}>
-          <PromotionStateChip state={p.state} />{' '}
+          <StateChip promotion={p.state} />{' '}
           <Typography variant="caption">
             {artifactLabel(p.artifact)} in {p.environment},{' '}
             {relativeTime(p.updatedAt)}

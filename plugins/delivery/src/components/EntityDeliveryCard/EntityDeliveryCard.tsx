@@ -17,7 +17,7 @@ import HowToVote from '@material-ui/icons/HowToVote';
 import useAsync from 'react-use/esm/useAsync';
 import { deliveryApiRef } from '../../api';
 import { artifactLabel, relativeTime } from '../common/format';
-import { PromotionStateChip, useToneClasses } from '../common/StatusChips';
+import { StateChip, useToneClasses } from '../common/StatusChips';
 
 const useStyles = makeStyles(theme => ({
   waiting: {
@@ -91,7 +91,7 @@ export function EntityDeliveryCard() {
                   </TableCell>
                   <TableCell align="right">
                     {e.activePromotion && (
-                      <PromotionStateChip state={e.activePromotion.state} />
+                      <StateChip promotion={e.activePromotion.state} />
                     )}
                   </TableCell>
                 </TableRow>

@@ -220,6 +220,55 @@ describe('EntityDeliveryContent', () => {
     });
   });
 
+  it('offers a hotfix only where the backend says one would pass, and requests it with a reason', async () => {
+    const { api } = fakeDeliveryApi();
+    const o = overview();
+    const candidate = o.environments[0].candidate!;
+    candidate.gates = [
+      {
+        gate: 'window',
+        verdict: 'failed',
+        message: 'dev is frozen until Mon 4 Jan 00:00 UTC (Year end)',
+      },
+    ];
+    api.getOverview.mockResolvedValue(o);
+    await render(api);
+    let dev = await screen.findByRole('region', { name: 'Development' });
+    // Refused, but the backend says a hotfix would not pass either.
+    expect(
+      within(dev).queryByRole('button', { name: 'Request hotfix' }),
+    ).not.toBeInTheDocument();
+
+    candidate.hotfixAllowed = true;
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Refresh delivery' }),
+    );
+    dev = await screen.findByRole('region', { name: 'Development' });
+    await userEvent.click(
+      await within(dev).findByRole('button', { name: 'Request hotfix' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      "A hotfix overrides Development's deploy windows and freezes",
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Reason/ }),
+      'checkout outage',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Request hotfix' }),
+    );
+    await waitFor(() =>
+      expect(api.requestPromotion).toHaveBeenCalledWith({
+        component: 'component:default/payments-api',
+        digest: candidate.artifact.digest,
+        environment: 'dev',
+        kind: 'hotfix',
+        reason: 'checkout outage',
+      }),
+    );
+  });
+
   it('says why the viewer cannot approve', async () => {
     const { api } = fakeDeliveryApi();
     const o = overview();

@@ -20,6 +20,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { deliveryApiRef, Overview } from '../../api';
 import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { apiMessage } from '../common/apiMessage';
+import { ReadPermissionPanel } from '../common/ReadPermissionPanel';
 import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
 import { EnvironmentLadder } from '../EnvironmentLadder/EnvironmentLadder';
 import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
@@ -55,13 +56,7 @@ curl -X POST ${api}/artifacts \\
 function OverviewError(props: { error: Error }) {
   const status = (props.error as ResponseError).statusCode;
   if (status === 403) {
-    return (
-      <WarningPanel
-        severity="info"
-        title="You may not see this component's delivery"
-        message="Ask for the delivery.ledger.read permission."
-      />
-    );
+    return <ReadPermissionPanel what="this component's delivery" />;
   }
   if (status === 422) {
     return (

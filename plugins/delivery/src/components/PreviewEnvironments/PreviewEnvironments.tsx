@@ -5,12 +5,10 @@ import {
   Link,
   Progress,
   ResponseErrorPanel,
-  WarningPanel,
 } from '@backstage/core-components';
 import { alertApiRef, configApiRef, useApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import Box from '@material-ui/core/Box';
-import Chip from '@material-ui/core/Chip';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import Switch from '@material-ui/core/Switch';
@@ -22,14 +20,8 @@ import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import Cancel from '@material-ui/icons/Cancel';
-import CheckCircle from '@material-ui/icons/CheckCircle';
-import Delete from '@material-ui/icons/Delete';
-import HourglassEmpty from '@material-ui/icons/HourglassEmpty';
-import RemoveCircleOutline from '@material-ui/icons/RemoveCircleOutline';
-import Sync from '@material-ui/icons/Sync';
-import { ReactElement, useCallback, useEffect, useState } from 'react';
-import { deliveryApiRef, Preview, PreviewState } from '../../api';
+import { useCallback, useEffect, useState } from 'react';
+import { deliveryApiRef, Preview } from '../../api';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { DeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { ActionDialog } from '../common/ActionDialog';
@@ -41,7 +33,8 @@ import {
 } from '../common/format';
 import { GuardedButton } from '../common/GuardedButton';
 import { PageControls } from '../common/PageControls';
-import { useToneClasses } from '../common/StatusChips';
+import { ReadPermissionPanel } from '../common/ReadPermissionPanel';
+import { StateChip } from '../common/StatusChips';
 
 const PAGE_SIZE = 10;
 
@@ -59,36 +52,6 @@ const useStyles = makeStyles(theme => ({
   actions: { display: 'flex', gap: theme.spacing(1), flexWrap: 'nowrap' },
   meta: { color: theme.palette.text.secondary },
 }));
-
-const STATES: Record<
-  PreviewState,
-  {
-    tone: 'ok' | 'bad' | 'wait' | 'busy' | 'neutral';
-    label: string;
-    icon: ReactElement;
-  }
-> = {
-  provisioning: { tone: 'busy', label: 'Provisioning', icon: <Sync /> },
-  ready: { tone: 'ok', label: 'Ready', icon: <CheckCircle /> },
-  expiring: { tone: 'wait', label: 'Expiring', icon: <HourglassEmpty /> },
-  deleting: { tone: 'busy', label: 'Deleting', icon: <Delete /> },
-  deleted: { tone: 'neutral', label: 'Deleted', icon: <RemoveCircleOutline /> },
-  failed: { tone: 'bad', label: 'Failed', icon: <Cancel /> },
-};
-
-function PreviewStateChip(props: { state: PreviewState }) {
-  const tone = useToneClasses();
-  const { label, icon, tone: t } = STATES[props.state];
-  return (
-    <Chip
-      size="small"
-      variant="outlined"
-      label={label}
-      icon={icon}
-      className={tone[t]}
-    />
-  );
-}
 
 /** The current time, refreshed every `ms`, for countdowns. */
 function useNow(ms: number): number {
@@ -149,13 +112,7 @@ function PreviewsError(props: { error: Error }) {
     );
   }
   if (status === 403) {
-    return (
-      <WarningPanel
-        severity="info"
-        title="You may not see this component's previews"
-        message="Ask for the delivery.ledger.read permission."
-      />
-    );
+    return <ReadPermissionPanel what="this component's previews" />;
   }
   return <ResponseErrorPanel error={props.error} />;
 }
@@ -278,7 +235,7 @@ export function PreviewEnvironments(props: {
                       </Typography>
                     </TableCell>
                     <TableCell>
-                      <PreviewStateChip state={p.state} />
+                      <StateChip preview={p.state} />
                       {p.reason && (
                         <Typography
                           variant="caption"

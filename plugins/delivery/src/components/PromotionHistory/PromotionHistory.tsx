@@ -26,7 +26,7 @@ import {
   shortDigest,
 } from '../common/format';
 import { PageControls } from '../common/PageControls';
-import { PromotionStateChip } from '../common/StatusChips';
+import { StateChip } from '../common/StatusChips';
 
 const PAGE_SIZE = 10;
 
@@ -78,7 +78,7 @@ function PromotionEntry(props: { promotion: Promotion }) {
         aria-label={`${p.environment} ${p.state} ${artifactLabel(p.artifact)}`}
       >
         <div className={classes.summary}>
-          <PromotionStateChip state={p.state} />
+          <StateChip promotion={p.state} />
           {p.kind !== 'normal' && <Chip size="small" label={p.kind} />}
           <Typography>
             <strong>{artifactLabel(p.artifact)}</strong> → {p.environment}

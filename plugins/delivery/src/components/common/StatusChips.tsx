@@ -7,8 +7,9 @@ import RemoveCircleOutline from '@material-ui/icons/RemoveCircleOutline';
 import Sync from '@material-ui/icons/Sync';
 import Undo from '@material-ui/icons/Undo';
 import Block from '@material-ui/icons/Block';
+import Delete from '@material-ui/icons/Delete';
 import { ReactElement } from 'react';
-import { GateVerdict, PromotionState } from '../../api';
+import { GateVerdict, PreviewState, PromotionState } from '../../api';
 
 type Tone = 'ok' | 'bad' | 'wait' | 'neutral' | 'busy';
 
@@ -33,10 +34,14 @@ const useStyles = makeStyles((theme: Theme) => ({
   icon: { color: 'inherit' },
 }));
 
-const STATES: Record<
-  PromotionState,
-  { tone: Tone; label: string; icon: ReactElement }
-> = {
+/** How a state looks: a tone, an icon and words, never colour alone. */
+interface StateLook {
+  tone: Tone;
+  label: string;
+  icon: ReactElement;
+}
+
+const PROMOTION_STATES: Record<PromotionState, StateLook> = {
   refused: { tone: 'bad', label: 'Refused', icon: <Block /> },
   'awaiting-approval': {
     tone: 'wait',
@@ -54,10 +59,24 @@ const STATES: Record<
   errored: { tone: 'bad', label: 'Errored', icon: <Cancel /> },
 };
 
-/** A promotion state: colour, icon and words, never colour alone. */
-export function PromotionStateChip(props: { state: PromotionState }) {
+const PREVIEW_STATES: Record<PreviewState, StateLook> = {
+  provisioning: { tone: 'busy', label: 'Provisioning', icon: <Sync /> },
+  ready: { tone: 'ok', label: 'Ready', icon: <CheckCircle /> },
+  expiring: { tone: 'wait', label: 'Expiring', icon: <HourglassEmpty /> },
+  deleting: { tone: 'busy', label: 'Deleting', icon: <Delete /> },
+  deleted: { tone: 'neutral', label: 'Deleted', icon: <RemoveCircleOutline /> },
+  failed: { tone: 'bad', label: 'Failed', icon: <Cancel /> },
+};
+
+/** The state of a promotion or of a preview: colour, icon and words. */
+export function StateChip(
+  props: { promotion: PromotionState } | { preview: PreviewState },
+) {
   const classes = useStyles();
-  const { tone, label, icon } = STATES[props.state];
+  const { tone, label, icon } =
+    'promotion' in props
+      ? PROMOTION_STATES[props.promotion]
+      : PREVIEW_STATES[props.preview];
   return (
     <Chip
       size="small"

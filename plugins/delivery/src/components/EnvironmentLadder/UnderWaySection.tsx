@@ -1,0 +1,82 @@
+import Typography from '@material-ui/core/Typography';
+import { Promotion } from '../../api';
+import { DeliveryPermissions } from '../../hooks/useDeliveryPermissions';
+import { actorName, artifactLabel, relativeTime } from '../common/format';
+import { GuardedButton } from '../common/GuardedButton';
+import { StateChip } from '../common/StatusChips';
+import { useColumnStyles } from './columnStyles';
+import { PromotionAction } from './usePromotionActions';
+
+function ApprovalProgress(props: { promotion: Promotion }) {
+  const { approvals } = props.promotion;
+  return (
+    <Typography variant="body2">
+      {approvals.received} of {approvals.required} approvals
+      {approvals.decisions.length > 0 &&
+        ` (${approvals.decisions
+          .map(
+            d => `${d.decision === 'approve' ? '✓' : '✗'} ${actorName(d.by)}`,
+          )
+          .join(', ')})`}
+    </Typography>
+  );
+}
+
+/** The promotion under way into an environment: its state, approvals, and decisions on it. */
+export function UnderWaySection(props: {
+  promotion: Promotion;
+  permissions: DeliveryPermissions;
+  open(action: PromotionAction): void;
+}) {
+  const { promotion, permissions, open } = props;
+  const classes = useColumnStyles();
+  const approveBlocked =
+    permissions.approve.blockedBecause ??
+    (promotion.viewer && !promotion.viewer.canApprove
+      ? promotion.viewer.reason
+      : undefined);
+  const awaiting = promotion.state === 'awaiting-approval';
+  return (
+    <>
+      <div className={classes.row}>
+        <StateChip promotion={promotion.state} />
+        <Typography className={classes.version}>
+          {artifactLabel(promotion.artifact)}
+        </Typography>
+      </div>
+      <Typography variant="body2" className={classes.meta}>
+        {promotion.kind !== 'normal' ? `${promotion.kind} ` : ''}
+        requested {relativeTime(promotion.createdAt)} by{' '}
+        {actorName(promotion.requestedBy)}
+        {promotion.reason ? `: ${promotion.reason}` : ''}
+      </Typography>
+      {awaiting && <ApprovalProgress promotion={promotion} />}
+      <div className={classes.actions}>
+        {awaiting && (
+          <>
+            <GuardedButton
+              color="primary"
+              variant="contained"
+              blockedBecause={approveBlocked}
+              onClick={() => open({ action: 'approve' })}
+            >
+              Approve
+            </GuardedButton>
+            <GuardedButton
+              blockedBecause={approveBlocked}
+              onClick={() => open({ action: 'reject' })}
+            >
+              Reject
+            </GuardedButton>
+          </>
+        )}
+        <GuardedButton
+          blockedBecause={permissions.request.blockedBecause}
+          onClick={() => open({ action: 'abort' })}
+        >
+          Abort
+        </GuardedButton>
+      </div>
+    </>
+  );
+}
