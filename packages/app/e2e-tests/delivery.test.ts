@@ -1,14 +1,14 @@
 import { expect, Page, test } from '@playwright/test';
-import { screenshots, signInAsGuest } from './helpers';
+import {
+  entityTabs as tabs,
+  openDeliveryTab,
+  screenshots,
+  signInAsGuest,
+} from './helpers';
 
 // The tests start from the demo ledger of examples/delivery-demo.yaml, on
 // their own fresh servers (see playwright.config.ts), and run in order.
 test.describe.configure({ mode: 'serial' });
-
-/** The tabs of an entity page. */
-function tabs(page: Page) {
-  return page.getByRole('navigation', { name: 'Content navigation' });
-}
 
 test('the Delivery tab shows the ladder, and a second approver moves a promotion on', async ({
   page,
@@ -18,7 +18,7 @@ test('the Delivery tab shows the ladder, and a second approver moves a promotion
   await expect(
     page.getByRole('heading', { name: 'Payments API' }),
   ).toBeVisible();
-  await tabs(page).getByRole('link', { name: 'Delivery' }).click();
+  await openDeliveryTab(page);
   await expect(page).toHaveURL(
     /\/catalog\/default\/component\/payments-api\/delivery$/,
   );
@@ -181,4 +181,8 @@ test('a component that does not opt in has no Delivery tab', async ({
   await expect(tabs(page).getByRole('link', { name: 'Delivery' })).toHaveCount(
     0,
   );
+  // Nor a Deployment group that would hold it.
+  await expect(
+    tabs(page).getByRole('tab', { name: /Delivery|Deployment/ }),
+  ).toHaveCount(0);
 });

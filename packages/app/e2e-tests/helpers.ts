@@ -11,3 +11,20 @@ export async function signInAsGuest(page: Page) {
     page.getByRole('heading', { name: 'Delivery for Backstage Catalog' }),
   ).toBeVisible();
 }
+
+/** The tabs of an entity page. */
+export function entityTabs(page: Page) {
+  return page.getByRole('navigation', { name: 'Content navigation' });
+}
+
+/**
+ * Opens a component's Delivery tab as a user does: it sits in the
+ * "Deployment" group of the entity page's tabs, beside the Kubernetes tab.
+ */
+export async function openDeliveryTab(page: Page) {
+  await entityTabs(page).getByRole('button', { name: 'Deployment' }).click();
+  await page
+    .getByRole('menu', { name: 'Deployment' })
+    .getByRole('menuitemradio', { name: 'Delivery' })
+    .click();
+}

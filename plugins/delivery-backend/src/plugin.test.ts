@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   mockCredentials,
+  mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import request from 'supertest';
@@ -40,5 +44,35 @@ describe('delivery backend plugin', () => {
     expect(res.status).toBe(200);
     expect(res.body.info.title).toBe('delivery');
     expect(Object.keys(res.body.paths)).toContain('/api/delivery/health');
+  });
+
+  it('starts with a demo file configured, and loads it after startup', async () => {
+    const file = join(
+      mkdtempSync(join(tmpdir(), 'delivery-demo-')),
+      'demo.yaml',
+    );
+    writeFileSync(file, 'actors: {}\nsteps: []\n');
+    const logger = mockServices.logger.mock();
+    const { server } = await startTestBackend({
+      features: [
+        deliveryPlugin,
+        mockServices.rootConfig.factory({
+          data: { delivery: { demo: { file } } },
+        }),
+        logger.factory,
+      ],
+    });
+
+    expect(
+      (
+        await request(server)
+          .get('/api/delivery/health')
+          .set('authorization', mockCredentials.none.header())
+      ).status,
+    ).toBe(200);
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/^Delivery demo loaded from .*demo\.yaml: 0 steps/),
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { deliveryPermissions } from '@backstage-delivery/plugin-delivery-common';
 import { createEntityLookup } from './catalog/catalog';
+import { seedDemoOnStartup } from './demo/seedDemo';
 import { readDeliveryConfig } from './config/readDeliveryConfig';
 import { PreviewStore } from './database/PreviewStore';
 import { applyDatabaseMigrations } from './database/migrations';
@@ -143,8 +144,7 @@ export const deliveryPlugin = createBackendPlugin({
         });
 
         if (config.demoFile) {
-          // Local demos only: the demo code is not loaded otherwise.
-          const { seedDemoOnStartup } = await import('./demo/seedDemo');
+          // Local demos only (`delivery.demo.file`); never in production config.
           seedDemoOnStartup({
             file: config.demoFile,
             knex,
