@@ -120,7 +120,7 @@ describe('parseComponentRef', () => {
       problem:
         "'group:default/platform' is a group; delivery applies to components",
     });
-    expect(parseComponentRef('a:b:c/d')).toMatchObject({
+    expect(parseComponentRef('component:default/')).toMatchObject({
       ok: false,
       problem: expect.stringContaining('is not an entity ref'),
     });

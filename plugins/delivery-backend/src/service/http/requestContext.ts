@@ -14,6 +14,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
+import { deliveryReadPermission } from '@backstage-delivery/plugin-delivery-common';
 import { ApiRouter as TypedApiRouter } from '@backstage/backend-openapi-utils';
 import express from 'express';
 import { Actor } from '../../domain/types';
@@ -42,6 +43,10 @@ export interface RequestContext {
   caller(
     req: Request,
     allow: Array<'user' | 'service'>,
+  ): Promise<{ credentials: BackstageCredentials; actor: Actor }>;
+  /** The caller of a read route, once allowed to read the ledger (401/403 otherwise). */
+  reader(
+    req: Request,
   ): Promise<{ credentials: BackstageCredentials; actor: Actor }>;
   /** 403 unless the permission framework allows the caller. */
   authorize(
@@ -77,7 +82,13 @@ export function createRequestContext(deps: {
   auditor: AuditorService;
 }): RequestContext {
   const { auth, httpAuth, userInfo, permissions, auditor } = deps;
-  return {
+  const ctx: RequestContext = {
+    async reader(req) {
+      const caller = await ctx.caller(req, ['user', 'service']);
+      await ctx.authorize(caller.credentials, deliveryReadPermission);
+      return caller;
+    },
+
     async caller(req, allow) {
       const credentials = await httpAuth.credentials(req, { allow });
       if (auth.isPrincipal(credentials, 'user')) {
@@ -140,4 +151,5 @@ export function createRequestContext(deps: {
       return result;
     },
   };
+  return ctx;
 }

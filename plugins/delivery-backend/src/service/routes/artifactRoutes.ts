@@ -1,7 +1,6 @@
 import {
   deliveryArtifactQuarantinePermission,
   deliveryArtifactRecordPermission,
-  deliveryReadPermission,
 } from '@backstage-delivery/plugin-delivery-common';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { componentRef } from '../components';
@@ -58,8 +57,7 @@ export function artifactRoutes(
   });
 
   api.get('/artifacts', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     const page = await artifacts.listArtifacts(req.query.component, {
       limit: req.query.limit ?? DEFAULT_PAGE_SIZE,
       cursor: req.query.cursor,
@@ -72,8 +70,7 @@ export function artifactRoutes(
   });
 
   api.get('/artifacts/:artifactId', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     res.json(
       artifactDetailJson(await artifacts.getArtifact(req.params.artifactId)),
     );

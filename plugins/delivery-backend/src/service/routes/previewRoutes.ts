@@ -1,8 +1,5 @@
 import { InputError, NotImplementedError } from '@backstage/errors';
-import {
-  deliveryPreviewManagePermission,
-  deliveryReadPermission,
-} from '@backstage-delivery/plugin-delivery-common';
+import { deliveryPreviewManagePermission } from '@backstage-delivery/plugin-delivery-common';
 import { parseTtl } from '../../domain/previews';
 import { componentRef } from '../components';
 import { ApiRouter, RequestContext } from '../http/requestContext';
@@ -33,8 +30,7 @@ export function previewRoutes(
   }
 
   api.get('/previews', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     const q = req.query;
     const page = await previews().list(
       q.component,
@@ -48,8 +44,7 @@ export function previewRoutes(
   });
 
   api.get('/previews/:previewId', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     res.json(previewJson(await previews().get(req.params.previewId)));
   });
 

@@ -5,7 +5,6 @@ import {
   deliveryPromotionOverridePermission,
   deliveryPromotionRequestPermission,
   deliveryPromotionRollbackPermission,
-  deliveryReadPermission,
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
 import express from 'express';
@@ -179,8 +178,7 @@ export function promotionRoutes(
   });
 
   api.get('/promotions', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     const q = req.query;
     const page = await promotions.listPromotions(
       {
@@ -200,8 +198,7 @@ export function promotionRoutes(
   });
 
   api.get('/promotions/:promotionId', async (req, res) => {
-    const { credentials } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    await ctx.reader(req);
     res.json(
       promotionJson(await promotions.getPromotion(req.params.promotionId)),
     );

@@ -1,6 +1,5 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { deliveryReadPermission } from '@backstage-delivery/plugin-delivery-common';
 import { catalogAs, ComponentCatalog } from '../../catalog/catalog';
 import type { DeliveryConfig } from '../../config/types';
 import { checkDatabase } from '../../database/checkDatabase';
@@ -32,8 +31,7 @@ export function readRoutes(
 
   /** The caller, once allowed to read the ledger, and the catalog as they see it. */
   async function reader(req: Request) {
-    const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
-    await ctx.authorize(credentials, deliveryReadPermission);
+    const { credentials, actor } = await ctx.reader(req);
     const catalog: ComponentCatalog = catalogAs(deps.catalog, credentials);
     return { actor, catalog };
   }
