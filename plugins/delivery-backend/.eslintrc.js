@@ -10,7 +10,7 @@ const up = (rooms, message) => ({
 
 const layer = (files, patterns) => ({
   files,
-  excludedFiles: ['**/*.test.ts', '**/testing/**'],
+  excludedFiles: ['**/*.test.ts', '**/testing/**', '**/__testUtils__/**'],
   rules: {
     '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
   },
@@ -42,11 +42,11 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ],
     ),
     layer(
-      ['src/kubernetes/**/*.ts', 'src/catalog/**/*.ts'],
+      ['src/kubernetes/**/*.ts', 'src/catalog/**/*.ts', 'src/scm/**/*.ts'],
       [
         up(
           ['service', 'database'],
-          'kubernetes/ and catalog/ are ports: they must not import services or stores; depend on an interface instead',
+          'kubernetes/, catalog/ and scm/ are ports: they must not import services or stores; depend on an interface instead',
         ),
       ],
     ),
@@ -54,7 +54,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ['src/database/**/*.ts'],
       [
         up(
-          ['service', 'kubernetes', 'catalog'],
+          ['service', 'kubernetes', 'catalog', 'scm'],
           'database/ holds stores: it must not import services, the cluster or the catalog',
         ),
       ],
@@ -63,7 +63,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ['src/config/**/*.ts'],
       [
         up(
-          ['service', 'database', 'kubernetes', 'catalog'],
+          ['service', 'database', 'kubernetes', 'catalog', 'scm'],
           'config/ reads configuration: it must not import services, stores or ports',
         ),
       ],

@@ -17,6 +17,10 @@ import {
   VerificationReconciler,
 } from './kubernetes/VerificationReconciler';
 import { createLedgerServices } from './service/createServices';
+import {
+  createExecutors,
+  scheduleExecutions,
+} from './service/executions/createExecutors';
 import { PreviewReaper } from './service/previews/PreviewReaper';
 import { PreviewService } from './service/previews/PreviewService';
 import { schedulePreviewReaper } from './service/previews/scheduleReaper';
@@ -93,6 +97,21 @@ export const deliveryPlugin = createBackendPlugin({
             intervalMs: config.kubernetes.verificationIntervalMs,
           });
         }
+
+        await scheduleExecutions({
+          scheduler,
+          ledger: services.ledger,
+          config,
+          catalog,
+          executors: createExecutors({
+            config,
+            rootConfig: deps.config,
+            gateway,
+            live,
+          }),
+          logger,
+          auditor: deps.auditor,
+        });
 
         let previews: PreviewService | undefined;
         if (config.previews) {

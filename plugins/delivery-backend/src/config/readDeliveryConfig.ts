@@ -2,6 +2,12 @@ import { Config, ConfigReader } from '@backstage/config';
 import { readClusters } from './clusters';
 import { checkKeys, checkName, invalid, nonNegative } from './configReader';
 import { DEFAULT_LADDER, readLadder } from './readLadders';
+import {
+  checkExecutorClusters,
+  EXTERNAL,
+  readExecution,
+  readExecutor,
+} from './readExecutors';
 import { readKubernetes, readPreviews, readScorecard } from './readSettings';
 import { DeliveryConfig, LadderConfig, VulnerabilityLimits } from './types';
 
@@ -20,7 +26,14 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'previews',
     'scorecard',
     'demo',
+    'defaultExecutor',
+    'execution',
   ]);
+  const defaultExecutor = readExecutor(
+    config?.getOptionalConfig('defaultExecutor'),
+    'delivery.defaultExecutor',
+    EXTERNAL,
+  );
 
   const policy = config?.getOptionalConfig('imagePolicy');
   checkKeys(policy, 'delivery.imagePolicy', [
@@ -55,6 +68,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
         'default',
         'delivery.ladders.default',
         vulnerabilities,
+        defaultExecutor,
       ),
     );
   }
@@ -63,7 +77,13 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     checkName(name, path);
     ladders.set(
       name,
-      readLadder(laddersConfig!.getConfig(name), name, path, vulnerabilities),
+      readLadder(
+        laddersConfig!.getConfig(name),
+        name,
+        path,
+        vulnerabilities,
+        defaultExecutor,
+      ),
     );
   }
 
@@ -103,6 +123,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
   }
 
   const clusters = readClusters(root);
+  checkExecutorClusters(ladders, clusters);
   const previews = readPreviews(config?.getOptionalConfig('previews'));
   if (previews && !clusters.has(previews.cluster)) {
     throw new Error(
@@ -119,6 +140,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     ladders,
     clusters,
     kubernetes: readKubernetes(config?.getOptionalConfig('kubernetes')),
+    execution: readExecution(config?.getOptionalConfig('execution')),
     scorecard: readScorecard(config?.getOptionalConfig('scorecard')),
     previews,
     imagePolicy: {

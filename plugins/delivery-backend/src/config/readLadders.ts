@@ -7,7 +7,9 @@ import {
   RolloutStrategy,
 } from '@backstage-delivery/plugin-delivery-common';
 import { DateTime, Duration, IANAZone } from 'luxon';
+import { ExecutorConfig } from '../domain/executions';
 import { checkKeys, checkName, invalid, nonNegative } from './configReader';
+import { readExecutor } from './readExecutors';
 import {
   AllowedWindow,
   DeployWindows,
@@ -163,6 +165,7 @@ function readEnvironment(
   config: Config,
   path: string,
   vulnerabilities: Map<string, VulnerabilityLimits>,
+  defaultExecutor: ExecutorConfig,
 ): EnvironmentConfig {
   checkKeys(config, path, [
     'name',
@@ -176,6 +179,7 @@ function readEnvironment(
     'rollbackThresholds',
     'windows',
     'rollback',
+    'executor',
   ]);
   const name = config.getString('name');
   checkName(name, `${path}.name`);
@@ -275,6 +279,11 @@ function readEnvironment(
     rollbackRequiresApprovals:
       config.getOptionalBoolean('rollback.requireApprovals') ?? false,
     vulnerabilityLimits: vulnerabilities.get(name),
+    executor: readExecutor(
+      config.getOptionalConfig('executor'),
+      `${path}.executor`,
+      defaultExecutor,
+    ),
   };
 }
 
@@ -283,12 +292,18 @@ export function readLadder(
   name: string,
   path: string,
   vulnerabilities: Map<string, VulnerabilityLimits>,
+  defaultExecutor: ExecutorConfig,
 ): LadderConfig {
   checkKeys(config, path, ['title', 'environments']);
   const environments = config
     .getConfigArray('environments')
     .map((env, i) =>
-      readEnvironment(env, `${path}.environments[${i}]`, vulnerabilities),
+      readEnvironment(
+        env,
+        `${path}.environments[${i}]`,
+        vulnerabilities,
+        defaultExecutor,
+      ),
     );
   if (environments.length === 0) {
     throw invalid(

@@ -1,4 +1,5 @@
 import type { ClusterConfig } from './clusters';
+import type { ExecutionSettings, ExecutorConfig } from '../domain/executions';
 import {
   EvidenceKind,
   RolloutStrategy,
@@ -55,6 +56,8 @@ export interface EnvironmentConfig {
   rollbackRequiresApprovals: boolean;
   /** From `delivery.imagePolicy.vulnerabilities.<name>`. */
   vulnerabilityLimits?: VulnerabilityLimits;
+  /** What carries promotions into this environment out. */
+  executor: ExecutorConfig;
 }
 
 export interface LadderConfig {
@@ -75,6 +78,7 @@ export interface DeliveryConfig {
   clusters: Map<string, ClusterConfig>;
   imagePolicy: ImagePolicy;
   kubernetes: KubernetesSettings;
+  execution: ExecutionSettings;
   /** Absent when previews are not configured. */
   previews?: PreviewSettings;
   scorecard: ScorecardSettings;

@@ -1,22 +1,26 @@
 import { Knex } from 'knex';
 import { ArtifactStore } from './ArtifactStore';
+import { DeploymentStore } from './DeploymentStore';
 import { PromotionStore } from './PromotionStore';
 import { ReleaseStore } from './ReleaseStore';
 
 /**
  * The ledger's stores over one connection, and the unit of work that binds
  * them to one transaction when a change spans aggregates (a quarantine that
- * aborts promotions, a promotion that becomes a release).
+ * aborts promotions, a promotion that becomes a release, an execution step
+ * that moves its promotion on).
  */
 export class Ledger {
   readonly artifacts: ArtifactStore;
   readonly promotions: PromotionStore;
   readonly releases: ReleaseStore;
+  readonly deployments: DeploymentStore;
 
   constructor(private readonly db: Knex | Knex.Transaction) {
     this.artifacts = new ArtifactStore(db);
     this.promotions = new PromotionStore(db);
     this.releases = new ReleaseStore(db);
+    this.deployments = new DeploymentStore(db);
   }
 
   /** Runs `fn` in a transaction, with stores bound to it. */

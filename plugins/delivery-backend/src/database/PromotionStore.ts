@@ -325,7 +325,8 @@ function groupByPromotion<Row extends { promotion_id: string }, T>(
   return result;
 }
 
-function toPromotion(r: PromotionRow): Promotion {
+/** A promotion row as the domain sees it. */
+export function toPromotion(r: PromotionRow): Promotion {
   return {
     id: r.id,
     componentRef: r.component_ref,

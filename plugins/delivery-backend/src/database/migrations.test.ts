@@ -15,6 +15,8 @@ const TABLES = [
   'delivery_approvals',
   'delivery_rollout_events',
   'delivery_releases',
+  'delivery_deployments',
+  'delivery_deployment_steps',
 ];
 
 describe('migrations', () => {

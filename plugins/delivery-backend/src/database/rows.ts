@@ -118,3 +118,30 @@ export interface PreviewRow {
   expires_at: BigInt;
   deleted_at: BigInt | null;
 }
+
+export interface DeploymentRow {
+  promotion_id: string;
+  component_ref: string;
+  environment: string;
+  executor: string;
+  phase: string;
+  attempt: BigInt;
+  target_digest: string;
+  previous_digest: string | null;
+  memo: string;
+  progress: string | null;
+  claimed_by: string | null;
+  lease_expires_at: BigInt | null;
+  next_run_at: BigInt;
+  created_at: BigInt;
+  updated_at: BigInt;
+  finished_at: BigInt | null;
+}
+
+export interface DeploymentStepRow {
+  id: BigInt;
+  promotion_id: string;
+  at: BigInt;
+  action: string;
+  message: string;
+}

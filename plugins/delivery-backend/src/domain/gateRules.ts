@@ -191,7 +191,9 @@ function describeFailedEvidence(e: Evidence): string {
   return e.kind;
 }
 
-export function evidenceGate(input: GateInput): GateVerdict {
+export function evidenceGate(
+  input: Pick<GateInput, 'kind' | 'environment' | 'evidence'>,
+): GateVerdict {
   const required = input.environment.requiredEvidence;
   if (input.kind === 'rollback') {
     return {

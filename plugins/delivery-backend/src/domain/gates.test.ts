@@ -26,6 +26,7 @@ function env(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
     strategy: 'rolling',
     rollbackThresholds: {},
     rollbackRequiresApprovals: false,
+    executor: { type: 'external' },
     ...overrides,
   };
 }
@@ -582,6 +583,39 @@ describe('deployTimeChecks', () => {
     );
     expect(deployTimeChecks(input({ environment, kind: 'rollback' }))).toEqual(
       [],
+    );
+  });
+
+  it('stops a build whose required evidence failed since the request, before deploying and before release', () => {
+    const environment = env({ requiredEvidence: ['image-scan'] });
+    const failedScan = [evidence('image-scan', 'failed')];
+    for (const moment of ['deploy', 'release'] as const) {
+      expect(
+        deployTimeChecks(
+          input({ environment, evidence: failedScan }),
+          moment,
+        ).map(g => g.gate),
+      ).toEqual(['evidence']);
+    }
+    expect(
+      deployTimeChecks(
+        input({ environment, evidence: failedScan, kind: 'rollback' }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets a rollout that started inside its window be released in a freeze', () => {
+    const environment = env({ windows: berlin });
+    expect(deployTimeChecks(input({ environment }), 'release')).toEqual([]);
+    expect(
+      describeDeployRefusal(
+        deployTimeChecks(input({ quarantine }), 'release'),
+        'production',
+        DIGEST,
+        'release',
+      ),
+    ).toMatch(
+      /^Cannot release sha256:ab12cd34ef56… in production now: \[quarantine\]/,
     );
   });
 

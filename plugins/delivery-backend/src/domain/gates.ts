@@ -130,24 +130,31 @@ export function soakProgress(
 /** What the deploy-time checks look at: what can change after a request. */
 export type DeployCheckInput = Pick<
   GateInput,
-  'now' | 'kind' | 'artifact' | 'quarantine'
+  'now' | 'kind' | 'artifact' | 'quarantine' | 'evidence'
 > & {
   /** The environment as configured now; none if it left the config. */
   environment?: EnvironmentConfig;
 };
 
 /**
- * The gates that can change between a request and its deployment (a
- * quarantine set, a window that closed or a freeze that began), judged again
- * right before deploying, by the same rules as at request time. Returns the
- * failed verdicts; none means the deployment may go ahead.
+ * The gates that can change between a request and its release, judged again
+ * by the same rules as at request time: a quarantine set, evidence that
+ * failed since, and, before deploying, a window that closed or a freeze that
+ * began (a rollout that started inside its window may finish). Returns the
+ * failed verdicts; none means the promotion may go on.
  */
-export function deployTimeChecks(input: DeployCheckInput): GateVerdict[] {
+export function deployTimeChecks(
+  input: DeployCheckInput,
+  moment: 'deploy' | 'release' = 'deploy',
+): GateVerdict[] {
   const { environment } = input;
-  return [
-    quarantineGate(input),
-    ...(environment ? [windowGate({ ...input, environment })] : []),
-  ].filter(v => v.verdict === 'failed');
+  const verdicts = [quarantineGate(input)];
+  if (environment) {
+    verdicts.push(evidenceGate({ ...input, environment }));
+    if (moment === 'deploy')
+      verdicts.push(windowGate({ ...input, environment }));
+  }
+  return verdicts.filter(v => v.verdict === 'failed');
 }
 
 /** The message of a deploy-time refusal. */
@@ -155,8 +162,11 @@ export function describeDeployRefusal(
   failed: GateVerdict[],
   environment: string,
   digest: string,
+  moment: 'deploy' | 'release' = 'deploy',
 ): string {
-  return `Cannot deploy ${shortDigest(digest)} to ${environment} now: ${failed
+  return `Cannot ${moment === 'deploy' ? 'deploy' : 'release'} ${shortDigest(
+    digest,
+  )} ${moment === 'deploy' ? 'to' : 'in'} ${environment} now: ${failed
     .map(g => `[${g.gate}] ${g.message}`)
     .join('; ')}`;
 }

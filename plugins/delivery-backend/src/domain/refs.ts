@@ -37,3 +37,40 @@ export function inScope(entity: Entity, scope: ComponentScope): boolean {
     (!scope.system || has('partOf', scope.system))
   );
 }
+
+/** The source repository of a component on a Git host. */
+export interface SourceRepository {
+  host: string;
+  owner: string;
+  repo: string;
+  /** `https://<host>/<owner>/<repo>`. */
+  url: string;
+}
+
+/**
+ * The repository a component's source lives in: from its
+ * `github.com/project-slug` annotation, or its `backstage.io/source-location`
+ * (`url:https://<host>/<owner>/<repo>/…`).
+ */
+export function sourceRepository(
+  entity: Entity,
+  defaultHost = 'github.com',
+): SourceRepository | undefined {
+  const annotations = entity.metadata.annotations ?? {};
+  const slug = annotations['github.com/project-slug']?.trim();
+  if (slug && /^[\w.-]+\/[\w.-]+$/.test(slug)) {
+    const [owner, repo] = slug.split('/');
+    return repository(defaultHost, owner, repo);
+  }
+  const location = annotations['backstage.io/source-location']?.trim();
+  const match = location
+    ? /^url:https?:\/\/([^/]+)\/([\w.-]+)\/([\w.-]+?)(\.git)?(\/|$)/.exec(
+        location,
+      )
+    : null;
+  return match ? repository(match[1], match[2], match[3]) : undefined;
+}
+
+function repository(host: string, owner: string, repo: string) {
+  return { host, owner, repo, url: `https://${host}/${owner}/${repo}` };
+}

@@ -2,6 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import type { LadderConfig } from '../config/types';
 import { Ledger } from '../database/Ledger';
 import { ApprovalEligibility, approvalEligibility } from '../domain/approvals';
+import { Deployment, DeploymentStep } from '../domain/executions';
 import { environmentOfPromotion } from '../domain/ladder';
 import {
   Actor,
@@ -28,12 +29,17 @@ export interface ArtifactDetail extends ArtifactView {
   quarantineHistory: Quarantine[];
 }
 
-/** A promotion with its artifact, approvals and (for one promotion) events. */
+/**
+ * A promotion with its artifact, approvals, its execution by an executor (if
+ * any), and for one promotion its events and the execution's steps.
+ */
 export interface PromotionView {
   promotion: Promotion;
   artifact: Artifact;
   approvals: Approval[];
   events?: RolloutEvent[];
+  deployment?: Deployment;
+  steps?: DeploymentStep[];
 }
 
 /** Artifacts with their latest evidence, releases and quarantine, in three queries. */
@@ -55,39 +61,46 @@ export async function artifactViews(
   }));
 }
 
-/** Promotions with their artifacts and approvals, in two queries. */
+/** Promotions with their artifacts, approvals and executions, in three queries. */
 export async function promotionViews(
   ledger: Ledger,
   promotions: Promotion[],
 ): Promise<PromotionView[]> {
-  const [artifacts, approvals] = await Promise.all([
+  const ids = promotions.map(p => p.id);
+  const [artifacts, approvals, deployments] = await Promise.all([
     ledger.artifacts.getArtifacts(promotions.map(p => p.artifactId)),
-    ledger.promotions.listApprovals(promotions.map(p => p.id)),
+    ledger.promotions.listApprovals(ids),
+    ledger.deployments.getMany(ids),
   ]);
   return promotions.map(promotion => ({
     promotion,
     artifact: artifacts.get(promotion.artifactId)!,
     approvals: approvals.get(promotion.id) ?? [],
+    deployment: deployments.get(promotion.id),
   }));
 }
 
-/** A promotion (404 if there is none), with its artifact, approvals and events. */
+/** A promotion (404 if there is none), with its artifact, approvals, events and execution. */
 export async function promotionDetail(
   ledger: Ledger,
   id: string,
 ): Promise<PromotionView> {
   const promotion = await ledger.promotions.getPromotion(id);
   if (!promotion) throw new NotFoundError(`No promotion with id ${id}`);
-  const [artifact, approvals, events] = await Promise.all([
+  const [artifact, approvals, events, deployment, steps] = await Promise.all([
     ledger.artifacts.getArtifact(promotion.artifactId),
     ledger.promotions.listApprovals([id]),
     ledger.promotions.listRolloutEvents([id]),
+    ledger.deployments.get(id),
+    ledger.deployments.steps(id),
   ]);
   return {
     promotion,
     artifact: artifact!,
     approvals: approvals.get(id) ?? [],
     events: events.get(id) ?? [],
+    deployment,
+    steps,
   };
 }
 

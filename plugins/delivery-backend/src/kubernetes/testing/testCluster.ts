@@ -221,3 +221,51 @@ export async function deployComponent(
     return list.items.length === options.replicas ? list.items : undefined;
   }, `the pods of ${options.kubernetesId}`);
 }
+
+/**
+ * Acts as the kubelet for every current pod matching `labelSelector`: reports
+ * each running the digest of its own spec image, ready or not, with
+ * `restarts`. Pods that vanish meanwhile (scaled down) are skipped.
+ */
+export async function runPods(
+  namespace: string,
+  labelSelector: string,
+  options: { ready?: boolean; restarts?: number; startedAt?: Date } = {},
+): Promise<V1Pod[]> {
+  const { core } = admin();
+  const pods = (await core.listNamespacedPod({ namespace, labelSelector }))
+    .items;
+  const running: V1Pod[] = [];
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    const digest = /@(sha256:[a-f0-9]{64})/.exec(
+      pod.spec!.containers[0].image!,
+    )?.[1];
+    if (!digest) continue;
+    try {
+      await reportPodStatus(pod, {
+        digest,
+        ready: options.ready ?? true,
+        restarts: options.restarts ?? 0,
+        startedAt: options.startedAt ?? new Date(),
+      });
+      running.push(pod);
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code !== 404 && code !== 409) throw error;
+    }
+  }
+  return running;
+}
+
+/** The images of a Deployment's pod template, by container. */
+export async function imagesOf(
+  namespace: string,
+  name: string,
+): Promise<Record<string, string>> {
+  const { apps } = admin();
+  const d = await apps.readNamespacedDeployment({ name, namespace });
+  return Object.fromEntries(
+    d.spec!.template.spec!.containers.map(c => [c.name, c.image!]),
+  );
+}

@@ -1,6 +1,7 @@
 import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
 import type { EnvironmentConfig, LadderConfig } from '../../config/types';
 import { ApprovalEligibility } from '../../domain/approvals';
+import { Deployment, DeploymentStep } from '../../domain/executions';
 import { DeploymentState, Drift, LiveState } from '../../domain/liveState';
 import { Preview } from '../../domain/previews';
 import { ownerRef, systemRef } from '../../domain/refs';
@@ -105,6 +106,29 @@ function viewerJson(viewer?: ApprovalEligibility): S['Promotion']['viewer'] {
     : { canApprove: false, reason: viewer.reason };
 }
 
+function deploymentJson(
+  d: Deployment,
+  steps?: DeploymentStep[],
+): S['Deployment'] {
+  return {
+    executor: d.executor as S['Deployment']['executor'],
+    phase: d.phase,
+    attempt: d.attempt,
+    progress: {
+      message: d.progress?.message ?? '',
+      waitingFor: d.progress?.waitingFor,
+      since: iso(d.progress?.since ?? d.updatedAt),
+      replicas: d.progress?.replicas,
+      links: d.progress?.links,
+    },
+    steps: steps?.map(s => ({
+      at: iso(s.at),
+      action: s.action,
+      message: s.message,
+    })),
+  };
+}
+
 export function promotionJson(
   view: PromotionView & { viewer?: ApprovalEligibility },
 ): S['Promotion'] {
@@ -131,6 +155,7 @@ export function promotionJson(
       })),
     },
     events: view.events?.map(eventJson),
+    deployment: view.deployment && deploymentJson(view.deployment, view.steps),
     viewer: viewerJson(view.viewer),
     replacesPromotionId: p.replacesPromotionId,
     outcome: p.outcome,

@@ -2,7 +2,7 @@ import { ConflictError } from '@backstage/errors';
 import type { DeliveryConfig } from '../../config/types';
 import { Ledger } from '../../database/Ledger';
 import { listInWords } from '../../domain/describe';
-import { deployTimeChecks, describeDeployRefusal } from '../../domain/gates';
+import { describeDeployRefusal } from '../../domain/gates';
 import { environmentOfPromotion } from '../../domain/ladder';
 import {
   describeWrongState,
@@ -18,11 +18,15 @@ import {
   RolloutMetrics,
 } from '../../domain/types';
 import { promotionDetail, PromotionView } from '../views';
+import { checkPromotionNow, moveWithEvent } from './transitions';
+
+/** Executors that report their own progress: pipelines do not report for them. */
+const SELF_REPORTING = ['kubernetes', 'gitops'];
 
 /**
- * Rollouts of approved promotions: the events a pipeline reports
- * (deploying, verifying, succeeded, failed, errored), failures the cluster
- * shows during verification, and the release a success makes.
+ * Rollouts that pipelines report (the external executor, and the
+ * github-actions executor's workflow): deploying, verifying, succeeded,
+ * failed, errored; failures the cluster shows during verification.
  */
 export class RolloutService {
   constructor(
@@ -38,10 +42,12 @@ export class RolloutService {
   }
 
   /**
-   * Applies a rollout event reported by the pipeline. Before deploying, the
-   * gates that can change since the request are judged again; verification
-   * metrics are held against the environment's rollback thresholds, and a
-   * breach fails the promotion with the breach as its outcome.
+   * Applies a rollout event reported by a pipeline. Before deploying, and
+   * before verifying or releasing, the gates that can change since the
+   * request are judged again: a quarantined build is never deployed nor
+   * released. Verification metrics are held against the environment's
+   * rollback thresholds; a breach fails the promotion with the breach as its
+   * outcome.
    */
   async reportRolloutEvent(
     id: string,
@@ -55,67 +61,75 @@ export class RolloutService {
     const { ledger, config } = this.options;
     const { promotion } = await promotionDetail(ledger, id);
     const env = environmentOfPromotion(config.ladders, promotion);
-    const rule = ROLLOUT_TRANSITIONS[input.type];
-    const now = this.now();
-
-    if (input.type === 'deploying') {
-      await this.checkDeployable(promotion, now);
-    }
-
-    const breaches =
-      input.type === 'verifying' || input.type === 'succeeded'
-        ? thresholdBreaches(input.metrics, env?.rollbackThresholds ?? {})
-        : [];
-    const to = breaches.length ? 'failed' : rule.to;
-    const outcome = rolloutOutcome(input, breaches, promotion.environment);
-
-    await ledger.transaction(async tx => {
-      const moved = await tx.promotions.transition(id, rule.from, to, {
-        now,
-        active: isActive(to),
-        outcome,
-      });
-      if (!moved) {
-        const current = (await tx.promotions.getPromotion(id))!;
-        throw new ConflictError(
-          describeWrongState(`report ${input.type}`, current.state, rule.from),
-        );
-      }
-      await tx.promotions.addRolloutEvent(id, {
-        type: input.type,
-        metrics: input.metrics,
-        message: input.message,
-        reportedBy: actor.ref,
-        createdAt: now,
-      });
-      if (to === 'succeeded') {
-        await release(tx, promotion, now);
-      }
-    });
-    return promotionDetail(ledger, id);
-  }
-
-  /** Refuses to start deploying what the deploy-time checks stop (409). */
-  private async checkDeployable(promotion: Promotion, now: number) {
-    const { ledger, config } = this.options;
-    const artifact = (await ledger.artifacts.getArtifact(
-      promotion.artifactId,
-    ))!;
-    const quarantine = (
-      await ledger.artifacts.activeQuarantines([artifact.id])
-    ).get(artifact.id);
-    const failed = deployTimeChecks({
-      now,
-      kind: promotion.kind,
-      environment: environmentOfPromotion(config.ladders, promotion),
-      artifact,
-      quarantine,
-    });
-    if (failed.length) {
+    const executor = env?.executor.type ?? 'external';
+    if (SELF_REPORTING.includes(executor)) {
       throw new ConflictError(
-        describeDeployRefusal(failed, promotion.environment, artifact.digest),
+        `${promotion.environment} is deployed by the portal's ${executor} executor, which reports its own progress; pipelines do not report events for it`,
       );
     }
+    const rule = ROLLOUT_TRANSITIONS[input.type];
+    const now = this.now();
+    let to = rule.to;
+    let outcome = rolloutOutcome(input, [], promotion.environment);
+
+    if (input.type === 'deploying') {
+      const { failed, artifact } = await checkPromotionNow(
+        ledger,
+        config,
+        promotion,
+        now,
+        'deploy',
+      );
+      if (failed.length) {
+        throw new ConflictError(
+          describeDeployRefusal(failed, promotion.environment, artifact.digest),
+        );
+      }
+    }
+    if (input.type === 'verifying' || input.type === 'succeeded') {
+      const breaches = thresholdBreaches(
+        input.metrics,
+        env?.rollbackThresholds ?? {},
+      );
+      if (breaches.length) {
+        to = 'failed';
+        outcome = rolloutOutcome(input, breaches, promotion.environment);
+      } else {
+        const { failed, artifact } = await checkPromotionNow(
+          ledger,
+          config,
+          promotion,
+          now,
+          'release',
+        );
+        if (failed.length) {
+          to = 'failed';
+          outcome = describeDeployRefusal(
+            failed,
+            promotion.environment,
+            artifact.digest,
+            'release',
+          );
+        }
+      }
+    }
+
+    const moved = await moveWithEvent(ledger, promotion, {
+      from: rule.from,
+      to,
+      active: isActive(to),
+      outcome,
+      event: input,
+      reporter: actor.ref,
+      now,
+    });
+    if (!moved) {
+      const current = (await ledger.promotions.getPromotion(id))!;
+      throw new ConflictError(
+        describeWrongState(`report ${input.type}`, current.state, rule.from),
+      );
+    }
+    return promotionDetail(ledger, id);
   }
 
   /**
@@ -128,39 +142,35 @@ export class RolloutService {
     metrics: RolloutMetrics,
     reporter: string,
   ): Promise<boolean> {
-    const now = this.now();
-    return this.options.ledger.transaction(async tx => {
-      const moved = await tx.promotions.transition(
-        id,
-        ['verifying'],
-        'failed',
-        {
-          now,
-          active: false,
-          outcome: `verification failed: ${listInWords(
-            breaches,
-          )} (observed in the cluster)`,
-        },
-      );
-      if (moved) {
-        await tx.promotions.addRolloutEvent(id, {
-          type: 'failed',
-          metrics,
-          message: `observed in the cluster: ${listInWords(breaches)}`,
-          reportedBy: reporter,
-          createdAt: now,
-        });
-      }
-      return moved;
+    const { ledger } = this.options;
+    const promotion = await ledger.promotions.getPromotion(id);
+    if (!promotion) return false;
+    return moveWithEvent(ledger, promotion, {
+      from: ['verifying'],
+      to: 'failed',
+      active: false,
+      outcome: `verification failed: ${listInWords(
+        breaches,
+      )} (observed in the cluster)`,
+      event: {
+        type: 'failed',
+        metrics,
+        message: `observed in the cluster: ${listInWords(breaches)}`,
+      },
+      reporter,
+      now: this.now(),
     });
   }
 
-  /** Every promotion being verified now, with its artifact, page by page. */
+  /**
+   * Every promotion that a pipeline verifies now, with its artifact, page by
+   * page (executors that follow the rollout verify their own).
+   */
   async *verifying(): AsyncGenerator<{
     promotion: Promotion;
     artifact: Artifact;
   }> {
-    const { ledger } = this.options;
+    const { ledger, config } = this.options;
     let cursor: string | undefined;
     do {
       const page = await ledger.promotions.listPromotions(
@@ -171,37 +181,15 @@ export class RolloutService {
         page.items.map(p => p.artifactId),
       );
       for (const promotion of page.items) {
+        const executor = environmentOfPromotion(config.ladders, promotion)
+          ?.executor.type;
         const artifact = artifacts.get(promotion.artifactId);
-        if (artifact) yield { promotion, artifact };
+        if (artifact && !SELF_REPORTING.includes(executor ?? '')) {
+          yield { promotion, artifact };
+        }
       }
       cursor = page.nextCursor;
     } while (cursor);
-  }
-}
-
-/** Makes a succeeded promotion the environment's release. */
-async function release(tx: Ledger, promotion: Promotion, now: number) {
-  const releases = await tx.releases.getReleases(promotion.componentRef);
-  const replaced = releases.find(r => r.environment === promotion.environment);
-  await tx.releases.setRelease({
-    componentRef: promotion.componentRef,
-    environment: promotion.environment,
-    promotionId: promotion.id,
-    artifactId: promotion.artifactId,
-    releasedAt: now,
-    releasedBy: promotion.requestedBy,
-  });
-  if (promotion.kind === 'rollback' && replaced) {
-    await tx.promotions.transition(
-      replaced.promotionId,
-      ['succeeded'],
-      'rolled-back',
-      {
-        now,
-        active: false,
-        outcome: `rolled back by promotion ${promotion.id}`,
-      },
-    );
   }
 }
 

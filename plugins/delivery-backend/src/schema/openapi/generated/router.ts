@@ -2502,6 +2502,105 @@ export const spec = {
           },
         },
       },
+      Deployment: {
+        description:
+          "How the environment's executor carries the promotion out (absent for the external executor, where CI reports every step): its phase, what it did last and what it waits for, since when, and links (commit, workflow run). `steps` lists everything it did, on a single promotion.",
+        type: 'object',
+        additionalProperties: false,
+        required: ['executor', 'phase', 'attempt', 'progress'],
+        properties: {
+          executor: {
+            type: 'string',
+            enum: ['kubernetes', 'gitops', 'github-actions'],
+          },
+          phase: {
+            type: 'string',
+            enum: [
+              'queued',
+              'dispatched',
+              'deploying',
+              'verifying',
+              'reverting',
+              'finished',
+            ],
+          },
+          attempt: {
+            type: 'integer',
+            description:
+              'Failed attempts in a row (transient errors, retried with backoff).',
+          },
+          progress: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['message', 'since'],
+            properties: {
+              message: {
+                type: 'string',
+              },
+              waitingFor: {
+                type: 'string',
+              },
+              since: {
+                $ref: '#/components/schemas/Timestamp',
+              },
+              replicas: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['desired', 'updated', 'ready', 'available'],
+                properties: {
+                  desired: {
+                    type: 'integer',
+                  },
+                  updated: {
+                    type: 'integer',
+                  },
+                  ready: {
+                    type: 'integer',
+                  },
+                  available: {
+                    type: 'integer',
+                  },
+                },
+              },
+              links: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['title', 'url'],
+                  properties: {
+                    title: {
+                      type: 'string',
+                    },
+                    url: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          steps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['at', 'action', 'message'],
+              properties: {
+                at: {
+                  $ref: '#/components/schemas/Timestamp',
+                },
+                action: {
+                  type: 'string',
+                },
+                message: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+        },
+      },
       Promotion: {
         type: 'object',
         additionalProperties: false,
@@ -2594,6 +2693,9 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/RolloutEvent',
             },
+          },
+          deployment: {
+            $ref: '#/components/schemas/Deployment',
           },
           viewer: {
             description:

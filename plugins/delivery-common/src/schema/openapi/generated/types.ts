@@ -795,6 +795,41 @@ export interface components {
       reportedBy: string;
       at: components['schemas']['Timestamp'];
     };
+    /** @description How the environment's executor carries the promotion out (absent for the external executor, where CI reports every step): its phase, what it did last and what it waits for, since when, and links (commit, workflow run). `steps` lists everything it did, on a single promotion. */
+    Deployment: {
+      /** @enum {string} */
+      executor: 'kubernetes' | 'gitops' | 'github-actions';
+      /** @enum {string} */
+      phase:
+        | 'queued'
+        | 'dispatched'
+        | 'deploying'
+        | 'verifying'
+        | 'reverting'
+        | 'finished';
+      /** @description Failed attempts in a row (transient errors, retried with backoff). */
+      attempt: number;
+      progress: {
+        message: string;
+        waitingFor?: string;
+        since: components['schemas']['Timestamp'];
+        replicas?: {
+          desired: number;
+          updated: number;
+          ready: number;
+          available: number;
+        };
+        links?: {
+          title: string;
+          url: string;
+        }[];
+      };
+      steps?: {
+        at: components['schemas']['Timestamp'];
+        action: string;
+        message: string;
+      }[];
+    };
     Promotion: {
       id: string;
       component: string;
@@ -818,6 +853,7 @@ export interface components {
         }[];
       };
       events?: components['schemas']['RolloutEvent'][];
+      deployment?: components['schemas']['Deployment'];
       /** @description In the overview and the organisation view, for a promotion awaiting approval: whether the caller may approve or reject it, and if not, why (separation of duties; the permission policy is checked apart). */
       viewer?: {
         canApprove: boolean;

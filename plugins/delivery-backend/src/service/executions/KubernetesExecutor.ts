@@ -1,0 +1,115 @@
+import type { KubernetesExecutorConfig } from '../../domain/executions';
+import { Workload, WorkloadPort } from '../../kubernetes/workloads';
+import { ClusterFollower, imageOf, targetOf } from './clusterFollower';
+import { ExecutionContext, Executor, StepResult } from './Executor';
+
+/**
+ * The `kubernetes` executor: sets the component's container image to
+ * `repository@digest` on its Deployments in the environment's namespace,
+ * follows the rollout, and verifies it against the rollback thresholds;
+ * puts the previous release's digest back on failure or abort. Containers
+ * the component does not own (sidecars) are left alone.
+ */
+export class KubernetesExecutor implements Executor {
+  constructor(
+    private readonly options: {
+      workloads: WorkloadPort;
+      follower: ClusterFollower;
+    },
+  ) {}
+
+  /** The container of a workload that runs the component's image. */
+  private container(
+    ctx: ExecutionContext,
+    workload: Workload,
+  ): string | { error: string } {
+    const config = ctx.environment.executor as KubernetesExecutorConfig;
+    const names = workload.containers.map(c => c.name);
+    if (config.container) {
+      return names.includes(config.container)
+        ? config.container
+        : {
+            error: `deployment/${workload.name} has no container '${
+              config.container
+            }' (it has ${names.join(', ')})`,
+          };
+    }
+    const repository = ctx.artifact.imageRepository;
+    const own = workload.containers.filter(
+      c => c.image.replace(/[@:][^/]*$/, '') === repository,
+    );
+    if (own.length === 1) return own[0].name;
+    if (workload.containers.length === 1) return workload.containers[0].name;
+    return {
+      error: `deployment/${workload.name} has containers ${names.join(
+        ', ',
+      )} and ${
+        own.length ? 'several' : 'none'
+      } run ${repository}; set the executor's container option`,
+    };
+  }
+
+  private async setImage(
+    ctx: ExecutionContext,
+    digest: string,
+    workloads: Array<{ name: string; container: string }>,
+  ) {
+    const image = imageOf(ctx.artifact.imageRepository, digest);
+    for (const w of workloads) {
+      await this.options.workloads.setImages(
+        targetOf(ctx),
+        w.name,
+        [{ container: w.container, image }],
+        ctx.promotion.id,
+      );
+    }
+    return `set ${image} on ${workloads
+      .map(w => `deployment/${w.name} (container ${w.container})`)
+      .join(', ')}`;
+  }
+
+  async act(ctx: ExecutionContext): Promise<StepResult> {
+    const found = await this.options.follower.workloads(ctx);
+    if ('error' in found) return { kind: 'error', reason: found.error };
+    const targets: Array<{ name: string; container: string }> = [];
+    for (const workload of found.workloads) {
+      const container = this.container(ctx, workload);
+      if (typeof container !== 'string') {
+        return { kind: 'error', reason: container.error };
+      }
+      targets.push({ name: workload.name, container });
+    }
+    return {
+      kind: 'done',
+      message: await this.setImage(ctx, ctx.artifact.digest, targets),
+      memo: { workloads: targets },
+    };
+  }
+
+  rollout(ctx: ExecutionContext): Promise<StepResult> {
+    return this.options.follower.rollout(ctx, 'the Deployment controller');
+  }
+
+  verify(ctx: ExecutionContext): Promise<StepResult> {
+    return this.options.follower.verify(ctx);
+  }
+
+  async revert(ctx: ExecutionContext): Promise<StepResult> {
+    const previous = ctx.deployment.previousDigest;
+    const workloads = ctx.deployment.memo.workloads ?? [];
+    if (!previous || workloads.length === 0) {
+      return {
+        kind: 'done',
+        message: `nothing to put back: ${ctx.environment.name} had no earlier release`,
+      };
+    }
+    return {
+      kind: 'done',
+      message: `put the previous release back: ${await this.setImage(
+        ctx,
+        previous,
+        workloads,
+      )}`,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { PromotionState } from '@backstage-delivery/plugin-delivery-common';
+import type { DeliveryConfig } from '../../config/types';
+import { Ledger } from '../../database/Ledger';
+import { deployTimeChecks } from '../../domain/gates';
+import { environmentOfPromotion } from '../../domain/ladder';
+import {
+  Artifact,
+  GateVerdict,
+  Promotion,
+  RolloutEventType,
+  RolloutMetrics,
+} from '../../domain/types';
+
+/**
+ * Moves a promotion from one of `from` to `to` and records the rollout event
+ * that says why (if any), in one transaction; a success makes the release. False,
+ * with nothing written, when the promotion was no longer in `from`.
+ */
+export async function moveWithEvent(
+  ledger: Ledger,
+  promotion: Promotion,
+  move: {
+    from: readonly PromotionState[];
+    to: PromotionState;
+    active: boolean;
+    outcome?: string;
+    /** None for a move that no rollout event explains (an abort). */
+    event?: {
+      type: RolloutEventType;
+      metrics?: RolloutMetrics;
+      message?: string;
+    };
+    reporter: string;
+    now: number;
+  },
+): Promise<boolean> {
+  return ledger.transaction(async tx => {
+    const moved = await tx.promotions.transition(
+      promotion.id,
+      move.from,
+      move.to,
+      { now: move.now, active: move.active, outcome: move.outcome },
+    );
+    if (!moved) return false;
+    if (move.event) {
+      await tx.promotions.addRolloutEvent(promotion.id, {
+        ...move.event,
+        reportedBy: move.reporter,
+        createdAt: move.now,
+      });
+    }
+    if (move.to === 'succeeded') {
+      await release(tx, promotion, move.now);
+    }
+    return true;
+  });
+}
+
+/** Makes a succeeded promotion the environment's release. */
+async function release(tx: Ledger, promotion: Promotion, now: number) {
+  const releases = await tx.releases.getReleases(promotion.componentRef);
+  const replaced = releases.find(r => r.environment === promotion.environment);
+  await tx.releases.setRelease({
+    componentRef: promotion.componentRef,
+    environment: promotion.environment,
+    promotionId: promotion.id,
+    artifactId: promotion.artifactId,
+    releasedAt: now,
+    releasedBy: promotion.requestedBy,
+  });
+  if (promotion.kind === 'rollback' && replaced) {
+    await tx.promotions.transition(
+      replaced.promotionId,
+      ['succeeded'],
+      'rolled-back',
+      {
+        now,
+        active: false,
+        outcome: `rolled back by promotion ${promotion.id}`,
+      },
+    );
+  }
+}
+
+/**
+ * The gates that can change after a request, judged again for a promotion
+ * now (domain/gates deployTimeChecks): before deploying, or before release.
+ */
+export async function checkPromotionNow(
+  ledger: Ledger,
+  config: DeliveryConfig,
+  promotion: Promotion,
+  now: number,
+  moment: 'deploy' | 'release',
+): Promise<{ failed: GateVerdict[]; artifact: Artifact }> {
+  const artifact = (await ledger.artifacts.getArtifact(promotion.artifactId))!;
+  const [quarantines, evidence] = await Promise.all([
+    ledger.artifacts.activeQuarantines([artifact.id]),
+    ledger.artifacts.latestEvidence([artifact.id]),
+  ]);
+  return {
+    artifact,
+    failed: deployTimeChecks(
+      {
+        now,
+        kind: promotion.kind,
+        environment: environmentOfPromotion(config.ladders, promotion),
+        artifact,
+        quarantine: quarantines.get(artifact.id),
+        evidence: evidence.get(artifact.id) ?? [],
+      },
+      moment,
+    ),
+  };
+}
