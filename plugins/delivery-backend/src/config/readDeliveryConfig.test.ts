@@ -325,4 +325,98 @@ describe('readDeliveryConfig', () => {
     );
     expect([...read(undefined).clusters.keys()]).toEqual(['dev-cluster', 'c']);
   });
+
+  describe('executors', () => {
+    const ladder = (executor?: object, extra: object = {}) => ({
+      ladders: {
+        standard: {
+          environments: [
+            { name: 'dev', cluster: 'dev-cluster', ...extra },
+            { name: 'prod', cluster: 'c', ...(executor ? { executor } : {}) },
+          ],
+        },
+      },
+    });
+
+    it('reads each executor with its defaults, and the default executor of environments that name none', () => {
+      const config = read({
+        defaultExecutor: { type: 'kubernetes', verificationWindow: '2m' },
+        ...ladder({
+          type: 'gitops',
+          repository: 'https://github.com/acme/deploy',
+        }),
+      });
+      const [dev, prod] = config.ladders.get('standard')!.environments;
+      expect(dev.executor).toEqual({
+        type: 'kubernetes',
+        container: undefined,
+        rolloutTimeoutMs: 10 * 60_000,
+        verificationWindowMs: 2 * 60_000,
+      });
+      expect(prod.executor).toEqual({
+        type: 'gitops',
+        repository: 'https://github.com/acme/deploy',
+        branch: 'main',
+        path: 'deploy/overlays/{environment}/kustomization.yaml',
+        image: 'app',
+        rolloutTimeoutMs: 10 * 60_000,
+        verificationWindowMs: 5 * 60_000,
+      });
+      expect(
+        read(ladder({ type: 'github-actions' })).ladders.get('standard')!
+          .environments[1].executor,
+      ).toEqual({
+        type: 'github-actions',
+        workflow: 'deploy.yaml',
+        ref: 'main',
+        host: 'github.com',
+        reportTimeoutMs: 15 * 60_000,
+      });
+      expect(
+        read(undefined).ladders.get('default')!.environments[0].executor,
+      ).toEqual({
+        type: 'external',
+      });
+      expect(read(undefined).execution).toEqual({
+        intervalMs: 5000,
+        leaseMs: 120_000,
+        maxAttempts: 5,
+      });
+    });
+
+    it.each([
+      [
+        ladder({ type: 'argo' }),
+        "'delivery.ladders.standard.environments[1].executor.type': 'argo' is not an executor; use one of external, kubernetes, gitops, github-actions",
+      ],
+      [
+        ladder({ type: 'kubernetes', image: 'app' }),
+        "'delivery.ladders.standard.environments[1].executor.image': unknown key",
+      ],
+      [
+        ladder({ type: 'gitops', repository: 'git@github.com:acme/x.git' }),
+        "'git@github.com:acme/x.git' is not an https:// URL of a Git repository",
+      ],
+      [
+        ladder({ type: 'gitops', path: '../other/kustomization.yaml' }),
+        'must be relative to the repository root',
+      ],
+      [
+        ladder(undefined, {
+          executor: { type: 'kubernetes' },
+          cluster: 'nowhere',
+        }),
+        "'delivery.ladders.standard.environments[0].executor': the kubernetes executor follows the rollout in the environment's cluster, but 'nowhere' is not a cluster of kubernetes.clusterLocatorMethods (configured: dev-cluster, c)",
+      ],
+      [
+        { execution: { interval: '1m', lease: '2m' } },
+        "'delivery.execution.lease': must be at least four intervals",
+      ],
+    ])(
+      'refuses executor config that would not work: %j',
+      (delivery, message) => {
+        expect(() => read(delivery)).toThrow(message);
+      },
+    );
+  });
 });

@@ -132,6 +132,12 @@ export async function advance(
           }`,
     );
   }
+  if (d.phase === 'dispatched' && p.state !== 'approved') {
+    return finish(
+      'handed-over',
+      `the deploy workflow took it over; the promotion is ${p.state}`,
+    );
+  }
   if (ENDED_STATES.includes(p.state)) {
     const acted =
       d.memo.actedAt &&
@@ -177,9 +183,6 @@ export async function advance(
       return phase('deploying', 'acted', result.message, memo);
     }
     case 'dispatched': {
-      if (p.state !== 'approved') {
-        return finish('handed-over', `the deploy workflow reported ${p.state}`);
-      }
       const { reportTimeoutMs } = ctx.environment
         .executor as GitHubActionsExecutorConfig;
       if (now - (d.memo.actedAt ?? now) > reportTimeoutMs) {

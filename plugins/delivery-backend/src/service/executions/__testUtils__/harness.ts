@@ -84,7 +84,8 @@ export async function createHarness(options: {
           clusters: [
             {
               name: 'test',
-              url: options.clusterUrl ?? testCluster!.url,
+              url:
+                options.clusterUrl ?? testCluster?.url ?? 'https://127.0.0.1:9',
               serviceAccountToken: options.token,
               skipTLSVerify: true,
             },
