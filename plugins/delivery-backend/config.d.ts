@@ -91,8 +91,91 @@ export interface Config {
             /** Whether a rollback needs the environment's approvals. Default false. */
             requireApprovals?: boolean;
           };
+          /** What carries approved promotions into this environment out; default `delivery.defaultExecutor`. */
+          executor?: {
+            /**
+             * external (default): CI deploys and reports every step.
+             * kubernetes: the backend sets the image by digest on the component's
+             * Deployments and follows the rollout. gitops: it commits the digest
+             * into the environment's kustomize overlay. github-actions: it
+             * dispatches the component's deploy workflow, which reports.
+             */
+            type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
+            /** kubernetes: the container to set; default the one running the artifact's repository. */
+            container?: string;
+            /** kubernetes, gitops: a rollout not available after this long fails. Default 10m. */
+            rolloutTimeout?: string | HumanDuration;
+            /** kubernetes, gitops: how long new pods are held against rollbackThresholds. Default 5m. */
+            verificationWindow?: string | HumanDuration;
+            /**
+             * gitops: the https URL of the repository holding the overlays, with
+             * `{component}`; default the component's own source repository.
+             */
+            repository?: string;
+            /** gitops: the branch to commit to. Default main. */
+            branch?: string;
+            /** gitops: the kustomization file, with `{environment}` and `{component}`. Default `deploy/overlays/{environment}/kustomization.yaml`. */
+            path?: string;
+            /** gitops: the `images[].name` to set the digest on. Default app. */
+            image?: string;
+            /** github-actions: the workflow file. Default deploy.yaml. */
+            workflow?: string;
+            /** github-actions: the ref to run it on. Default main. */
+            ref?: string;
+            /** github-actions: the GitHub host, as in `integrations.github`. Default github.com. */
+            host?: string;
+            /** github-actions: the workflow must report `deploying` within this long. Default 15m. */
+            reportTimeout?: string | HumanDuration;
+          };
         }>;
       };
+    };
+
+    /** The executor of environments that name none. Default `{ type: external }`. */
+    defaultExecutor?: {
+      /**
+       * external (default): CI deploys and reports every step.
+       * kubernetes: the backend sets the image by digest on the component's
+       * Deployments and follows the rollout. gitops: it commits the digest
+       * into the environment's kustomize overlay. github-actions: it
+       * dispatches the component's deploy workflow, which reports.
+       */
+      type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
+      /** kubernetes: the container to set; default the one running the artifact's repository. */
+      container?: string;
+      /** kubernetes, gitops: a rollout not available after this long fails. Default 10m. */
+      rolloutTimeout?: string | HumanDuration;
+      /** kubernetes, gitops: how long new pods are held against rollbackThresholds. Default 5m. */
+      verificationWindow?: string | HumanDuration;
+      /**
+       * gitops: the https URL of the repository holding the overlays, with
+       * `{component}`; default the component's own source repository.
+       */
+      repository?: string;
+      /** gitops: the branch to commit to. Default main. */
+      branch?: string;
+      /** gitops: the kustomization file, with `{environment}` and `{component}`. Default `deploy/overlays/{environment}/kustomization.yaml`. */
+      path?: string;
+      /** gitops: the `images[].name` to set the digest on. Default app. */
+      image?: string;
+      /** github-actions: the workflow file. Default deploy.yaml. */
+      workflow?: string;
+      /** github-actions: the ref to run it on. Default main. */
+      ref?: string;
+      /** github-actions: the GitHub host, as in `integrations.github`. Default github.com. */
+      host?: string;
+      /** github-actions: the workflow must report `deploying` within this long. Default 15m. */
+      reportTimeout?: string | HumanDuration;
+    };
+
+    /** The executors' scheduled task (one runner across replicas). */
+    execution?: {
+      /** How often executions are stepped. Default 5s. */
+      interval?: string | HumanDuration;
+      /** A claim older than this is taken over by another replica; at least four intervals. Default 2m. */
+      lease?: string | HumanDuration;
+      /** Transient errors are retried this many times, with backoff, before the promotion errors. Default 5. */
+      maxAttempts?: number;
     };
 
     /** Rules every image must satisfy to enter an environment. */

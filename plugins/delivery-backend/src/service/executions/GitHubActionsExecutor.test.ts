@@ -128,7 +128,7 @@ describe('the github-actions executor', () => {
     });
     // The promotion waits for the workflow; the run is linked once GitHub lists it.
     await h.drive([runner], async () =>
-      Boolean((await h.promotion(p.id)).deployment?.progress.links?.length),
+      Boolean((await h.promotion(p.id)).deployment?.progress?.links?.length),
     );
     const waiting = await h.promotion(p.id);
     expect(waiting.promotion.state).toBe('approved');

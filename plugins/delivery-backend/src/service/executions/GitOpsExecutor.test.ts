@@ -174,13 +174,13 @@ describeWithCluster(
         `${REPOSITORY}@${digest(1)}`,
       );
       expect(
-        (await h.promotion(p.id)).deployment!.progress.waitingFor,
+        (await h.promotion(p.id)).deployment!.progress?.waitingFor,
       ).toBeUndefined();
       await h.drive([runner], async () =>
         Boolean(
           (
             await h.promotion(p.id)
-          ).deployment!.progress.waitingFor?.startsWith(
+          ).deployment!.progress?.waitingFor?.startsWith(
             'the GitOps controller to apply',
           ),
         ),
