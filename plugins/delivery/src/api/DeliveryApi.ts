@@ -11,6 +11,7 @@ export type ArtifactDetail = S['ArtifactDetail'];
 export type ArtifactRef = S['ArtifactRef'];
 export type Evidence = S['Evidence'];
 export type Promotion = S['Promotion'];
+export type Deployment = S['Deployment'];
 export type PromotionState = S['PromotionState'];
 export type PromotionKind = S['PromotionKind'];
 export type GateVerdict = S['GateVerdict'];

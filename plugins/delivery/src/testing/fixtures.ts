@@ -84,6 +84,7 @@ export const evidence: Evidence[] = [
 const env = (name: string, title: string) => ({
   name,
   title,
+  executor: 'external' as const,
   strategy: 'rolling' as const,
   requiredEvidence: [],
   soakTimeSeconds: 0,

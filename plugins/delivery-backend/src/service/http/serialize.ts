@@ -172,6 +172,7 @@ export function environmentJson(
   return {
     name: env.name,
     title: env.title,
+    executor: env.executor.type,
     cluster: env.cluster,
     namespace,
     strategy: env.strategy,

@@ -18,6 +18,7 @@ import {
   entity,
   fakeDeliveryApi,
   overview,
+  pendingPromotion,
 } from '../../testing/fixtures';
 import { EntityDeliveryContent } from './EntityDeliveryContent';
 
@@ -266,6 +267,75 @@ describe('EntityDeliveryContent', () => {
         kind: 'hotfix',
         reason: 'checkout outage',
       }),
+    );
+  });
+
+  it('follows a promotion the executor carries out, and reloads the lists once it is released', async () => {
+    const { api } = fakeDeliveryApi();
+    const rolling = overview();
+    const production = rolling.environments[2];
+    production.activePromotion = pendingPromotion({
+      state: 'deploying',
+      approvals: { required: 1, received: 1, decisions: [] },
+      viewer: undefined,
+      deployment: {
+        executor: 'kubernetes',
+        phase: 'deploying',
+        attempt: 0,
+        progress: {
+          message:
+            'set ghcr.io/acme/payments-api@sha256:… on deployment/payments-api (container app)',
+          waitingFor: 'payments-api: 1 of 3 replicas updated',
+          since: new Date(Date.now() - 90_000).toISOString(),
+          replicas: { desired: 3, updated: 1, ready: 1, available: 1 },
+          links: [
+            {
+              title: 'commit abc1234',
+              url: 'https://github.com/acme/payments-api/commit/abc1234',
+            },
+          ],
+        },
+      },
+    });
+    const released = overview();
+    released.environments[2].activePromotion = undefined;
+    released.environments[2].release!.artifact = artifact('1.43.0', 143);
+    api.getOverview.mockResolvedValueOnce(rolling).mockResolvedValue(released);
+    await render(api);
+
+    const column = await screen.findByRole('region', { name: 'Production' });
+    const status = within(column).getByRole('status', {
+      name: 'Rolling out by the Kubernetes executor',
+    });
+    expect(status).toHaveTextContent(
+      'set ghcr.io/acme/payments-api@sha256:… on deployment/payments-api (container app)',
+    );
+    expect(status).toHaveTextContent(
+      'Waiting for payments-api: 1 of 3 replicas updated (1 min)',
+    );
+    expect(
+      within(status).getByLabelText('1 of 3 replicas updated, 1 available'),
+    ).toBeInTheDocument();
+    expect(
+      within(status).getByText('commit abc1234').closest('a'),
+    ).toHaveAttribute(
+      'href',
+      'https://github.com/acme/payments-api/commit/abc1234',
+    );
+    const listed = api.listArtifacts.mock.calls.length;
+
+    // No reload by the user: the tab refreshes while something is under way.
+    await waitFor(
+      () =>
+        expect(
+          within(
+            screen.getByRole('region', { name: 'Production' }),
+          ).queryByRole('status'),
+        ).not.toBeInTheDocument(),
+      { timeout: 6000 },
+    );
+    await waitFor(() =>
+      expect(api.listArtifacts.mock.calls.length).toBeGreaterThan(listed),
     );
   });
 

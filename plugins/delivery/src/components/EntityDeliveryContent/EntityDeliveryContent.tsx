@@ -15,10 +15,11 @@ import Grid from '@material-ui/core/Grid';
 import IconButton from '@material-ui/core/IconButton';
 import Typography from '@material-ui/core/Typography';
 import Refresh from '@material-ui/icons/Refresh';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { deliveryApiRef, Overview } from '../../api';
 import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
+import { useRefreshWhileUnderWay } from '../../hooks/useRefreshWhileUnderWay';
 import { apiMessage } from '../common/apiMessage';
 import { ReadPermissionPanel } from '../common/ReadPermissionPanel';
 import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
@@ -86,7 +87,8 @@ export function EntityDeliveryContent() {
     () => deliveryApi.getOverview(componentRef),
     [deliveryApi, componentRef, version],
   );
-  const changed = () => setVersion(v => v + 1);
+  const changed = useCallback(() => setVersion(v => v + 1), []);
+  useRefreshWhileUnderWay(overview.value, overview.retry, changed);
 
   if (overview.loading && !overview.value) {
     return <Progress />;

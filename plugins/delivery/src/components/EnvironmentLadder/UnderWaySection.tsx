@@ -5,6 +5,7 @@ import { actorName, artifactLabel, relativeTime } from '../common/format';
 import { GuardedButton } from '../common/GuardedButton';
 import { StateChip } from '../common/StatusChips';
 import { useColumnStyles } from './columnStyles';
+import { ExecutionProgress } from './ExecutionProgress';
 import { PromotionAction } from './usePromotionActions';
 
 function ApprovalProgress(props: { promotion: Promotion }) {
@@ -51,6 +52,9 @@ export function UnderWaySection(props: {
         {promotion.reason ? `: ${promotion.reason}` : ''}
       </Typography>
       {awaiting && <ApprovalProgress promotion={promotion} />}
+      {promotion.deployment && (
+        <ExecutionProgress deployment={promotion.deployment} />
+      )}
       <div className={classes.actions}>
         {awaiting && (
           <>

@@ -13,6 +13,17 @@ export type PromotionAction =
   | { action: 'rollback' }
   | { action: 'quarantine' };
 
+/** Who deploys an approved promotion, by the environment's executor. */
+const DEPLOYED_BY: Record<
+  EnvironmentOverview['environment']['executor'],
+  string
+> = {
+  external: 'the pipeline can deploy it',
+  kubernetes: 'the portal deploys it now',
+  gitops: 'the portal commits it for the GitOps controller now',
+  'github-actions': 'the portal starts the deploy workflow now',
+};
+
 const capitalised = (word: string) => word[0].toUpperCase() + word.slice(1);
 
 /**
@@ -64,7 +75,9 @@ export function usePromotionActions(props: {
           done(
             promotion.state === 'awaiting-approval'
               ? `Promotion to ${title} requested; it awaits approval`
-              : `Promotion to ${title} approved; the pipeline can deploy it`,
+              : `Promotion to ${title} approved; ${
+                  DEPLOYED_BY[environment.executor]
+                }`,
           );
         }}
       >

@@ -116,6 +116,12 @@ function PromotionEntry(props: { promotion: Promotion }) {
             ))}
           </>
         )}
+        {p.deployment && (
+          <Typography variant="body2">
+            Carried out by the {p.deployment.executor} executor:{' '}
+            {p.deployment.progress.message}
+          </Typography>
+        )}
         {(p.events?.length ?? 0) > 0 && (
           <>
             <Typography className={classes.heading}>Rollout</Typography>

@@ -1812,6 +1812,7 @@ export const spec = {
           'approvals',
           'rollbackThresholds',
           'rollbackRequiresApprovals',
+          'executor',
         ],
         properties: {
           name: {
@@ -1819,6 +1820,12 @@ export const spec = {
           },
           title: {
             type: 'string',
+          },
+          executor: {
+            type: 'string',
+            enum: ['external', 'kubernetes', 'gitops', 'github-actions'],
+            description:
+              'What carries approved promotions into this environment out.',
           },
           cluster: {
             type: 'string',

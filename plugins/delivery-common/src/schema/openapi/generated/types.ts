@@ -589,6 +589,11 @@ export interface components {
     Environment: {
       name: string;
       title: string;
+      /**
+       * @description What carries approved promotions into this environment out.
+       * @enum {string}
+       */
+      executor: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
       cluster?: string;
       /** @description The namespace pattern, or in an overview the component's namespace. */
       namespace?: string;

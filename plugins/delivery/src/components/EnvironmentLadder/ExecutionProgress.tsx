@@ -1,0 +1,85 @@
+import { Link } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import Typography from '@material-ui/core/Typography';
+import { Deployment } from '../../api';
+import { formatSeconds } from '../common/format';
+import { useColumnStyles } from './columnStyles';
+
+const EXECUTORS: Record<Deployment['executor'], string> = {
+  kubernetes: 'the Kubernetes executor',
+  gitops: 'the GitOps executor',
+  'github-actions': 'the deploy workflow',
+};
+
+const PHASES: Record<Deployment['phase'], string> = {
+  queued: 'Queued',
+  dispatched: 'Dispatched',
+  deploying: 'Rolling out',
+  verifying: 'Verifying',
+  reverting: 'Putting the previous release back',
+  finished: 'Finished',
+};
+
+/**
+ * What the environment's executor is doing with a promotion: its phase,
+ * what it did last, what it waits for and for how long, the replicas that
+ * run the new build, and links (commit, workflow run).
+ */
+export function ExecutionProgress(props: {
+  deployment: Deployment;
+  now?: number;
+}) {
+  const classes = useColumnStyles();
+  const { deployment } = props;
+  const { progress } = deployment;
+  const waited = Math.max(
+    0,
+    ((props.now ?? Date.now()) - Date.parse(progress.since)) / 1000,
+  );
+  const replicas = progress.replicas;
+  return (
+    <Box
+      mt={1}
+      role="status"
+      aria-label={`${PHASES[deployment.phase]} by ${
+        EXECUTORS[deployment.executor]
+      }`}
+    >
+      <Typography variant="body2">
+        <strong>{PHASES[deployment.phase]}</strong> by{' '}
+        {EXECUTORS[deployment.executor]}
+        {deployment.attempt > 0 ? ` (attempt ${deployment.attempt + 1})` : ''}
+      </Typography>
+      {progress.message && (
+        <Typography variant="body2" className={classes.meta}>
+          {progress.message}
+        </Typography>
+      )}
+      {progress.waitingFor && (
+        <Typography variant="body2" className={classes.meta}>
+          Waiting for {progress.waitingFor} ({formatSeconds(waited)})
+        </Typography>
+      )}
+      {replicas && replicas.desired > 0 && (
+        <Box mt={0.5}>
+          <LinearProgress
+            variant="buffer"
+            value={(100 * replicas.available) / replicas.desired}
+            valueBuffer={(100 * replicas.updated) / replicas.desired}
+            aria-label={`${replicas.updated} of ${replicas.desired} replicas updated, ${replicas.available} available`}
+          />
+          <Typography variant="caption" className={classes.meta}>
+            {replicas.updated} of {replicas.desired} updated ·{' '}
+            {replicas.available} available
+          </Typography>
+        </Box>
+      )}
+      {progress.links?.map(link => (
+        <Typography variant="body2" key={link.url}>
+          <Link to={link.url}>{link.title}</Link>
+        </Typography>
+      ))}
+    </Box>
+  );
+}
