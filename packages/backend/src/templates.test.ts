@@ -428,6 +428,22 @@ describe('golden-path templates', () => {
           expect(
             deploy.on.workflow_dispatch.inputs.environment.options,
           ).toEqual(ladder.environments.map((e: any) => e.name));
+          // Dispatched by the portal (github-actions executor) with the
+          // promotion: the run is named after it and takes it over.
+          expect(deploy.on.workflow_dispatch.inputs.promotion).toMatchObject({
+            type: 'string',
+            required: false,
+          });
+          expect(deploy['run-name']).toContain('inputs.promotion');
+          const steps = deploy.jobs.deploy.steps;
+          const takeOver = steps.find((st: any) => st.id === 'dispatched');
+          expect(takeOver.if).toBe("inputs.promotion != ''");
+          expect(takeOver.run).toContain(
+            'execute "$PROMOTION" --environment "$ENVIRONMENT" --digest "$DIGEST"',
+          );
+          expect(steps.find((st: any) => st.id === 'requested').if).toBe(
+            "inputs.promotion == ''",
+          );
           const preview = yaml.parse(
             files.get('.github/workflows/preview.yaml')!,
           );

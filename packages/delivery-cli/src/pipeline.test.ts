@@ -619,4 +619,102 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
       '--pull-request <number>',
     );
   });
+
+  it('takes over a promotion the portal dispatched to a deploy workflow', async () => {
+    const BUILD_3 = `sha256:${'3'.repeat(64)}`;
+    await delivery(
+      [
+        'artifact',
+        'record',
+        ...target(BUILD_3),
+        '--image',
+        'ghcr.io/acme/orders',
+        '--commit',
+        'c'.repeat(40),
+      ],
+      env,
+    );
+    // Earlier steps may have left a promotion to dev under way: abort it.
+    const active = await fetch(
+      `${url}/api/delivery/promotions?component=${COMPONENT}&environment=dev&state=approved&state=awaiting-approval&state=deploying&state=verifying`,
+      { headers: { authorization: `Bearer ${env.DELIVERY_TOKEN}` } },
+    ).then(r => r.json());
+    for (const p of active.items) {
+      await fetch(`${url}/api/delivery/promotions/${p.id}/abort`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${env.DELIVERY_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+    }
+    const { promotion } = JSON.parse(
+      (
+        await delivery(
+          ['promote', ...target(BUILD_3), '--to', 'dev', '--json'],
+          env,
+        )
+      ).stdout,
+    );
+    expect(promotion.state).toBe('approved');
+    const run = {
+      ...env,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/orders',
+      GITHUB_RUN_ID: '4242',
+    };
+
+    const other = await delivery(
+      [
+        'execute',
+        promotion.id,
+        '--environment',
+        'staging',
+        '--digest',
+        BUILD_1,
+      ],
+      run,
+    );
+    expect(other.code).toBe(ExitCode.BAD_INPUT);
+    expect(other.stderr).toContain(
+      `Promotion ${promotion.id} is not the one this run was dispatched for: it is for dev, not staging; it promotes ${BUILD_3}, not ${BUILD_1}`,
+    );
+
+    const taken = await delivery(
+      [
+        'execute',
+        promotion.id,
+        '--environment',
+        'dev',
+        '--digest',
+        BUILD_3,
+        '--json',
+      ],
+      run,
+    );
+    expect(taken.code).toBe(0);
+    expect(JSON.parse(taken.stdout)).toMatchObject({
+      component: COMPONENT,
+      environment: 'dev',
+      digest: BUILD_3,
+      image: `ghcr.io/acme/orders@${BUILD_3}`,
+      promotion: {
+        state: 'deploying',
+        events: [
+          {
+            type: 'deploying',
+            message:
+              'deploying in https://github.com/acme/orders/actions/runs/4242',
+          },
+        ],
+      },
+    });
+
+    const again = await delivery(['execute', promotion.id], run);
+    expect(again.code).toBe(ExitCode.FAILED);
+    expect(again.stderr).toContain(
+      `Promotion ${promotion.id} is deploying; only an approved promotion is deployed`,
+    );
+  });
 });

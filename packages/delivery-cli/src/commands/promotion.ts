@@ -8,6 +8,7 @@ import {
   digestOption,
   durationOption,
   gateLines,
+  githubDefaults,
   numberOption,
   Promotion,
   promotionLine,
@@ -344,5 +345,76 @@ export function promotionCommands(io: CliIO): Command[] {
     ]);
   });
 
-  return [promote, wait, report, rollback];
+  const execute = new Command('execute')
+    .description(
+      'In a deploy workflow the portal dispatched (the github-actions executor): check that the promotion is the one the workflow was started for and still approved, report it deploying with a link to this run, and print what to deploy. Then deploy, and `report` verifying and succeeded (or failed) on the same promotion. Exit 0 when it may be deployed; 2 when it is another promotion; 4 when it is no longer approved (aborted, refused, already taken).',
+    )
+    .argument('<promotion-id>', 'the promotion the portal dispatched')
+    .option('--environment <env>', 'the environment it was dispatched for')
+    .option('--digest <digest>', 'the digest it was dispatched with')
+    .option(
+      '--message <text>',
+      'what to say in the ledger (default: a link to this run)',
+    )
+    .action(async (id: string, options, command: Command) => {
+      const digest = options.digest ? digestOption(options.digest) : undefined;
+      const ctx = contextOf(command, io);
+      const { data: p } = await ctx.client.get<Promotion>(`/promotions/${id}`);
+      const mismatch = [
+        options.environment && options.environment !== p.environment
+          ? `it is for ${p.environment}, not ${options.environment}`
+          : undefined,
+        digest && digest !== p.artifact.digest
+          ? `it promotes ${p.artifact.digest}, not ${digest}`
+          : undefined,
+      ].filter(Boolean);
+      if (mismatch.length) {
+        throw new CliError(
+          `Promotion ${id} is not the one this run was dispatched for: ${mismatch.join(
+            '; ',
+          )}`,
+          ExitCode.BAD_INPUT,
+          { promotion: p },
+        );
+      }
+      if (p.state !== 'approved') {
+        throw new CliError(
+          `Promotion ${id} is ${p.state}${
+            p.outcome ? ` (${p.outcome})` : ''
+          }; only an approved promotion is deployed`,
+          ExitCode.FAILED,
+          { promotion: p },
+        );
+      }
+      const run = githubDefaults(ctx.env).buildUrl;
+      const { data: deploying } = await ctx.client.request<Promotion>(
+        'POST',
+        `/promotions/${id}/events`,
+        {
+          body: {
+            type: 'deploying',
+            message:
+              options.message ?? (run ? `deploying in ${run}` : 'deploying'),
+          },
+          // Reporting deploying twice is refused; never repeat blindly.
+          idempotent: false,
+        },
+      );
+      const image = `${deploying.artifact.imageRepository}@${deploying.artifact.digest}`;
+      ctx.out.result(
+        {
+          promotion: deploying,
+          component: deploying.component,
+          environment: deploying.environment,
+          digest: deploying.artifact.digest,
+          image,
+        },
+        [
+          promotionLine(deploying),
+          `  deploy ${image} to ${deploying.environment}`,
+        ],
+      );
+    });
+
+  return [promote, wait, report, rollback, execute];
 }
