@@ -44,10 +44,14 @@ start: install
 	yarn start
 
 # The portal with the local Kubernetes test cluster (built on first use, about
-# 15 minutes; left running afterwards: scripts/kube-test-cluster.sh stop).
+# 15 minutes; left running afterwards: scripts/kube-test-cluster.sh stop), the
+# standard ladder deployed by the kubernetes executor, and the demo's workloads
+# in the cluster with a stand-in kubelet (scripts/demo-cluster.mjs).
 start-kubernetes: install
 	@kubeconfig="$$(scripts/kube-test-cluster.sh start)" && \
-	  yarn start --config "$(CURDIR)/app-config.yaml" --config "$$(dirname "$$kubeconfig")/app-config.yaml"
+	  { node scripts/demo-cluster.mjs --kubeconfig "$$kubeconfig" & helper=$$!; \
+	    trap 'kill $$helper 2>/dev/null' EXIT INT TERM; \
+	    yarn start --config "$(CURDIR)/app-config.yaml" --config "$$(dirname "$$kubeconfig")/app-config.yaml"; }
 
 test: install
 	@scripts/test.sh all

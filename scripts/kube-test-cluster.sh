@@ -189,7 +189,8 @@ contexts:
 current-context: test
 EOF
   # The same cluster as portal configuration, as cluster `local` (the
-  # cluster app-config.yaml's environments name), with previews on:
+  # cluster app-config.yaml's environments name), with previews on and the
+  # standard ladder deployed by the kubernetes executor:
   #   yarn start --config app-config.yaml --config "$RUN/app-config.yaml"
   cat >"$RUN/app-config.yaml" <<EOF
 # Written by scripts/kube-test-cluster.sh: the local test cluster, for trying
@@ -206,6 +207,17 @@ kubernetes:
 delivery:
   previews:
     cluster: local
+  # The standard ladder's promotions are carried out by the kubernetes
+  # executor in this cluster (scripts/demo-cluster.mjs plays its kubelet).
+  ladders:
+    standard:
+      executor:
+        type: kubernetes
+        rolloutTimeout: 3m
+        verificationWindow: 15s
+  execution:
+    interval: 2s
+    lease: 30s
 EOF
   wait_for kube-apiserver "https://127.0.0.1:$api_port/readyz" 90
 

@@ -17,6 +17,14 @@ export interface Config {
       [name: string]: {
         /** Human-readable name of the ladder. */
         title?: string;
+        /**
+         * The executor of this ladder's environments that name none; default
+         * `delivery.defaultExecutor`. Same keys as an environment's `executor`.
+         */
+        executor?: {
+          type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
+          [option: string]: string | number | HumanDuration | undefined;
+        };
         /** The environments, in promotion order (e.g. dev, staging, production). */
         environments: Array<{
           /** Environment name: lowercase letters, digits and "-". */

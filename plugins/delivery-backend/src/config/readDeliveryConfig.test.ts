@@ -384,6 +384,29 @@ describe('readDeliveryConfig', () => {
       });
     });
 
+    it('lets a ladder name the executor of its environments that name none', () => {
+      const config = read({
+        defaultExecutor: { type: 'github-actions' },
+        defaultLadder: 'standard',
+        ladders: {
+          standard: {
+            executor: { type: 'kubernetes' },
+            environments: [
+              { name: 'dev', cluster: 'c' },
+              { name: 'prod', cluster: 'c', executor: { type: 'external' } },
+            ],
+          },
+          other: { environments: [{ name: 'qa' }] },
+        },
+      });
+      expect(
+        config.ladders.get('standard')!.environments.map(e => e.executor.type),
+      ).toEqual(['kubernetes', 'external']);
+      expect(config.ladders.get('other')!.environments[0].executor.type).toBe(
+        'github-actions',
+      );
+    });
+
     it.each([
       [
         ladder({ type: 'argo' }),

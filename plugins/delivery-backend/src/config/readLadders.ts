@@ -294,7 +294,13 @@ export function readLadder(
   vulnerabilities: Map<string, VulnerabilityLimits>,
   defaultExecutor: ExecutorConfig,
 ): LadderConfig {
-  checkKeys(config, path, ['title', 'environments']);
+  checkKeys(config, path, ['title', 'environments', 'executor']);
+  // The ladder's own executor, for its environments that name none.
+  const ladderExecutor = readExecutor(
+    config.getOptionalConfig('executor'),
+    `${path}.executor`,
+    defaultExecutor,
+  );
   const environments = config
     .getConfigArray('environments')
     .map((env, i) =>
@@ -302,7 +308,7 @@ export function readLadder(
         env,
         `${path}.environments[${i}]`,
         vulnerabilities,
-        defaultExecutor,
+        ladderExecutor,
       ),
     );
   if (environments.length === 0) {

@@ -136,4 +136,47 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
       ).toEqual({ steps: 0, refused: 0 });
     },
   );
+
+  it('replays the same history when the portal deploys with executors (make start-kubernetes)', async () => {
+    const knex = await databases.init('SQLITE_3');
+    await applyDatabaseMigrations(knex);
+    const config = readDeliveryConfig(
+      new ConfigReader({
+        ...appConfig,
+        kubernetes: {
+          clusterLocatorMethods: [
+            {
+              type: 'config',
+              clusters: [{ name: 'local', url: 'https://127.0.0.1:6443' }],
+            },
+          ],
+        },
+        delivery: {
+          ...appConfig.delivery,
+          ladders: {
+            ...appConfig.delivery.ladders,
+            standard: {
+              ...appConfig.delivery.ladders.standard,
+              executor: { type: 'kubernetes' },
+            },
+          },
+        },
+      }),
+    );
+    expect(config.ladders.get('standard')!.environments[0].executor.type).toBe(
+      'kubernetes',
+    );
+    const result = await seedDemo({
+      file: resolve(root, 'examples/delivery-demo.yaml'),
+      knex,
+      config,
+      catalog,
+      logger: mockServices.logger.mock(),
+      now: Date.parse('2026-11-25T15:30:00Z'),
+    });
+    expect(result.refused).toBe(3);
+    const { overview } = createLedgerServices({ knex, config, catalog });
+    const product = await overview.overview('product-catalog');
+    expect(product.environments[0].release!.artifact.tags).toEqual(['0.7.0']);
+  });
 });

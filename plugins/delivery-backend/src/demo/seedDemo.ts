@@ -90,6 +90,26 @@ const HEALTHY_ROLLOUT: Array<{
 ];
 
 /**
+ * The config with every environment deployed by pipelines: the demo replays
+ * history as CI reported it, whatever executor the portal uses from now on.
+ */
+function asReported(config: DeliveryConfig): DeliveryConfig {
+  const ladders = new Map(
+    [...config.ladders].map(([name, ladder]) => [
+      name,
+      {
+        ...ladder,
+        environments: ladder.environments.map(env => ({
+          ...env,
+          executor: { type: 'external' as const },
+        })),
+      },
+    ]),
+  );
+  return { ...config, ladders };
+}
+
+/**
  * Resolves `-3d`, `-2h30m` or `-2d@10:00` (two days ago at 10:00 UTC)
  * against `now`.
  */
@@ -159,7 +179,7 @@ export async function seedDemo(options: {
   let clock = now;
   const { ledger, artifacts, promotions, rollouts } = createLedgerServices({
     knex: options.knex,
-    config: options.config,
+    config: asReported(options.config),
     catalog: options.catalog,
     clock: () => clock,
   });

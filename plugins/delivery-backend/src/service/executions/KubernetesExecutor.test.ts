@@ -168,6 +168,21 @@ describeWithCluster('the kubernetes executor against a real cluster', () => {
           'released',
         ]);
         expect(done.deployment!.phase).toBe('finished');
+        // Every step is audited like a request-driven change.
+        expect(
+          h.audited
+            .filter(a => a.meta.promotionId === toDev.id)
+            .map(a => [
+              a.eventId,
+              a.meta.actionType,
+              a.meta.executor,
+              a.outcome,
+            ]),
+        ).toEqual([
+          ['promotion-execute', 'acted', 'kubernetes', 'success'],
+          ['promotion-execute', 'rolled-out', 'kubernetes', 'success'],
+          ['promotion-execute', 'released', 'kubernetes', 'success'],
+        ]);
         const releases = await h.services.ledger.releases.getReleases(
           'component:default/checkout',
         );

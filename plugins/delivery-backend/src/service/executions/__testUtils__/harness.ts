@@ -116,6 +116,24 @@ export async function createHarness(options: {
     }),
   };
   const logger = mockServices.logger.mock();
+  const audited: Array<{ eventId: string; meta: any; outcome?: string }> = [];
+  const auditor = mockServices.auditor.mock({
+    createEvent: async (o: any) => {
+      const event: (typeof audited)[number] = {
+        eventId: o.eventId,
+        meta: o.meta,
+      };
+      audited.push(event);
+      return {
+        success: async () => {
+          event.outcome = 'success';
+        },
+        fail: async () => {
+          event.outcome = 'fail';
+        },
+      };
+    },
+  });
   const gateway = new KubernetesGateway({
     clusters: config.clusters,
     timeoutMs: config.kubernetes.requestTimeoutMs,
@@ -144,6 +162,7 @@ export async function createHarness(options: {
       executors,
       owner,
       logger,
+      auditor,
       clock: () => clock.now,
     });
 
@@ -243,6 +262,7 @@ export async function createHarness(options: {
   return {
     config,
     clock,
+    audited,
     services,
     execution,
     record,
