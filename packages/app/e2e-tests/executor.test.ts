@@ -129,7 +129,6 @@ test('pressing Promote deploys the build into the cluster and the ladder follows
   });
   await page.screenshot({
     path: `${screenshots}/delivery-executor-rollout.png`,
-    fullPage: true,
   });
 
   // Released: the column says so, and the cluster runs the new digest.
