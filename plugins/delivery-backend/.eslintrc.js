@@ -60,6 +60,15 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ],
     ),
     layer(
+      ['src/supplyChain/**/*.ts'],
+      [
+        up(
+          ['service', 'database', 'kubernetes', 'catalog', 'scm'],
+          'supplyChain/ verifies bundles with Sigstore: it must not import services, stores or ports',
+        ),
+      ],
+    ),
+    layer(
       ['src/config/**/*.ts'],
       [
         up(

@@ -25,6 +25,36 @@ export interface Config {
           type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
           [option: string]: string | number | HumanDuration | undefined;
         };
+        /**
+         * Who may sign attestations for this scope, replacing the ladder's or
+         * `delivery.supplyChain`'s signers and provenance where given.
+         */
+        supplyChain?: {
+          signers?: Array<{
+            /** A key of `delivery.supplyChain.keys` (cosign `--key` signing); no other setting. */
+            key?: string;
+            /** OIDC issuer of a keyless signer, exact, e.g. `https://token.actions.githubusercontent.com`. */
+            issuer?: string;
+            /** The certificate's subject (SAN), exact. */
+            subject?: string;
+            /** A regular expression the whole subject must match; always anchored. */
+            subjectPattern?: string;
+            /** The subject must be a workflow of the component's own repository (its `github.com/project-slug`). */
+            subjectFromCatalog?: boolean;
+            /** With subjectFromCatalog: the workflow files allowed, e.g. `.github/workflows/build.yaml`. Default any. */
+            workflows?: string[];
+            /** With subjectFromCatalog: the refs allowed, e.g. `refs/heads/main`, `refs/tags/v*`. Default any. */
+            refs?: string[];
+          }>;
+          provenance?: {
+            /** Builder ids (`runDetails.builder.id`) allowed; default any. */
+            builders?: string[];
+            /** The provenance's source repository must be the component's catalog source. Default true. */
+            sourceFromCatalog?: boolean;
+            /** Refs the build must come from, e.g. `refs/heads/main`, `refs/tags/v*`; default any. */
+            refs?: string[];
+          };
+        };
         /** The environments, in promotion order (e.g. dev, staging, production). */
         environments: Array<{
           /** Environment name: lowercase letters, digits and "-". */
@@ -43,9 +73,43 @@ export interface Config {
            * Evidence kinds whose latest result must be `passed` before an
            * artifact may enter: unit-test, integration-test, contract-test,
            * container-test, image-scan, manifest-validation, smoke-test,
-           * signature, provenance, sbom.
+           * signature, provenance, sbom. `- signature: verified` requires the
+           * portal to have verified a Sigstore bundle of that kind, re-checked
+           * against the trust in force at promotion time.
            */
-          requiredEvidence?: string[];
+          requiredEvidence?: Array<
+            string | { [kind: string]: 'verified' | 'reported' }
+          >;
+          /**
+           * Who may sign attestations for this scope, replacing the ladder's or
+           * `delivery.supplyChain`'s signers and provenance where given.
+           */
+          supplyChain?: {
+            signers?: Array<{
+              /** A key of `delivery.supplyChain.keys` (cosign `--key` signing); no other setting. */
+              key?: string;
+              /** OIDC issuer of a keyless signer, exact, e.g. `https://token.actions.githubusercontent.com`. */
+              issuer?: string;
+              /** The certificate's subject (SAN), exact. */
+              subject?: string;
+              /** A regular expression the whole subject must match; always anchored. */
+              subjectPattern?: string;
+              /** The subject must be a workflow of the component's own repository (its `github.com/project-slug`). */
+              subjectFromCatalog?: boolean;
+              /** With subjectFromCatalog: the workflow files allowed, e.g. `.github/workflows/build.yaml`. Default any. */
+              workflows?: string[];
+              /** With subjectFromCatalog: the refs allowed, e.g. `refs/heads/main`, `refs/tags/v*`. Default any. */
+              refs?: string[];
+            }>;
+            provenance?: {
+              /** Builder ids (`runDetails.builder.id`) allowed; default any. */
+              builders?: string[];
+              /** The provenance's source repository must be the component's catalog source. Default true. */
+              sourceFromCatalog?: boolean;
+              /** Refs the build must come from, e.g. `refs/heads/main`, `refs/tags/v*`; default any. */
+              refs?: string[];
+            };
+          };
           /**
            * Minimum time the same artifact must have been released in the
            * previous environment, e.g. `1h`, `PT30M` or `{ hours: 1 }`.
@@ -292,6 +356,65 @@ export interface Config {
       pipelineClusterRole?: string;
     };
 
+    /**
+     * Verified supply chain: which Sigstore bundles the backend accepts on
+     * `POST /artifacts/{id}/attestations`, and who may report which evidence.
+     */
+    supplyChain?: {
+      /**
+       * Trust for keyless (Fulcio certificate) signatures: `public-good` (the
+       * root embedded in @sigstore/tuf, default) or `{ file }`, the
+       * trusted_root.json of a private Sigstore.
+       */
+      trustedRoot?: 'public-good' | { file: string };
+      /** Whether keyless bundles must carry a transparency-log entry. Default required. */
+      transparencyLog?: 'required' | 'optional';
+      /** Public keys for key-based (cosign `--key`) signatures. */
+      keys?: Array<{
+        /** The id signers name, e.g. `ci-release`. */
+        id: string;
+        /** PEM public key (ECDSA, Ed25519 or RSA). */
+        publicKey: string;
+        /** Whether bundles signed with this key must carry a transparency-log entry. Default optional. */
+        transparencyLog?: 'required' | 'optional';
+      }>;
+      /** Default signers for every ladder; default: any configured key. */
+      signers?: Array<{
+        /** A key of `delivery.supplyChain.keys` (cosign `--key` signing); no other setting. */
+        key?: string;
+        /** OIDC issuer of a keyless signer, exact, e.g. `https://token.actions.githubusercontent.com`. */
+        issuer?: string;
+        /** The certificate's subject (SAN), exact. */
+        subject?: string;
+        /** A regular expression the whole subject must match; always anchored. */
+        subjectPattern?: string;
+        /** The subject must be a workflow of the component's own repository (its `github.com/project-slug`). */
+        subjectFromCatalog?: boolean;
+        /** With subjectFromCatalog: the workflow files allowed, e.g. `.github/workflows/build.yaml`. Default any. */
+        workflows?: string[];
+        /** With subjectFromCatalog: the refs allowed, e.g. `refs/heads/main`, `refs/tags/v*`. Default any. */
+        refs?: string[];
+      }>;
+      /** Default provenance policy for every ladder. */
+      provenance?: {
+        /** Builder ids (`runDetails.builder.id`) allowed; default any. */
+        builders?: string[];
+        /** The provenance's source repository must be the component's catalog source. Default true. */
+        sourceFromCatalog?: boolean;
+        /** Refs the build must come from, e.g. `refs/heads/main`, `refs/tags/v*`; default any. */
+        refs?: string[];
+      };
+      /**
+       * Principals (user or service refs, e.g. `service:ci`) that may report
+       * each evidence kind through `POST /evidence`; unlisted kinds are open.
+       */
+      reporters?: { [kind: string]: string[] };
+      /** Kinds that can only be recorded with a verifiable bundle. Default signature, provenance. */
+      attestationOnly?: string[];
+      /** Largest bundle kept, in kB (at most 200). Default 128. */
+      maxBundleKb?: number;
+    };
+
     /** Demo data for local use (`make start`). */
     demo?: {
       /**
@@ -300,6 +423,17 @@ export interface Config {
        * empty. An empty string turns the demo off.
        */
       file?: string;
+      /**
+       * The private half of a key of `delivery.supplyChain.keys`, with which the
+       * demo signs its builds' signature and provenance attestations.
+       * Demo only: never configure a real signing key here.
+       */
+      signingKey?: {
+        /** The key's id in `delivery.supplyChain.keys`. */
+        id: string;
+        /** PEM private key. @visibility secret */
+        privateKey: string;
+      };
     };
   };
 }

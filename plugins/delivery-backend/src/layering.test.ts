@@ -36,6 +36,10 @@ describe('the layering rules of the lint', () => {
     ['src/database/Store.ts', "import { x } from '../service/components';"],
     ['src/database/Store.ts', "import { x } from '../kubernetes/liveState';"],
     ['src/config/read.ts', "import { x } from '../database/Ledger';"],
+    [
+      'src/supplyChain/Verifier.ts',
+      "import { x } from '../database/EvidenceStore';",
+    ],
   ])('refuses in %s: %s', async (file, line) => {
     expect(await layeringErrors(file, line)).toEqual([
       expect.stringMatching(/must not import|pure rules/),

@@ -103,6 +103,7 @@ export const deliveryPlugin = createBackendPlugin({
           ledger: services.ledger,
           config,
           catalog,
+          evidence: services.attestations,
           executors: createExecutors({
             config,
             rootConfig: deps.config,
@@ -146,6 +147,7 @@ export const deliveryPlugin = createBackendPlugin({
             config,
             services: {
               artifacts: services.artifacts,
+              attestations: services.attestations,
               promotions: services.promotions,
               rollouts: services.rollouts,
               overview: services.overview,

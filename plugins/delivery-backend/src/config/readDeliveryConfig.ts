@@ -1,7 +1,7 @@
 import { Config, ConfigReader } from '@backstage/config';
 import { readClusters } from './clusters';
 import { checkKeys, checkName, invalid, nonNegative } from './configReader';
-import { DEFAULT_LADDER, readLadder } from './readLadders';
+import { DEFAULT_LADDER, LadderDefaults, readLadder } from './readLadders';
 import {
   checkExecutorClusters,
   EXTERNAL,
@@ -9,6 +9,7 @@ import {
   readExecutor,
 } from './readExecutors';
 import { readKubernetes, readPreviews, readScorecard } from './readSettings';
+import { readSupplyChain } from './readSupplyChain';
 import { DeliveryConfig, LadderConfig, VulnerabilityLimits } from './types';
 
 /**
@@ -28,7 +29,9 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'demo',
     'defaultExecutor',
     'execution',
+    'supplyChain',
   ]);
+  const supplyChain = readSupplyChain(config?.getOptionalConfig('supplyChain'));
   const defaultExecutor = readExecutor(
     config?.getOptionalConfig('defaultExecutor'),
     'delivery.defaultExecutor',
@@ -56,6 +59,12 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     });
   }
 
+  const ladderDefaults: LadderDefaults = {
+    vulnerabilities,
+    executor: defaultExecutor,
+    attestationPolicy: supplyChain.policy,
+    keyIds: supplyChain.keys.map(k => k.id),
+  };
   const laddersConfig = config?.getOptionalConfig('ladders');
   const ladderNames = laddersConfig?.keys() ?? [];
   const ladders = new Map<string, LadderConfig>();
@@ -67,8 +76,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
         fallback.getConfig('default'),
         'default',
         'delivery.ladders.default',
-        vulnerabilities,
-        defaultExecutor,
+        ladderDefaults,
       ),
     );
   }
@@ -77,13 +85,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     checkName(name, path);
     ladders.set(
       name,
-      readLadder(
-        laddersConfig!.getConfig(name),
-        name,
-        path,
-        vulnerabilities,
-        defaultExecutor,
-      ),
+      readLadder(laddersConfig!.getConfig(name), name, path, ladderDefaults),
     );
   }
 
@@ -122,6 +124,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     }
   }
 
+  const demoFile = config?.getOptionalString('demo.file') || undefined;
   const clusters = readClusters(root);
   checkExecutorClusters(ladders, clusters);
   const previews = readPreviews(config?.getOptionalConfig('previews'));
@@ -147,6 +150,31 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
       forbiddenTags: policy?.getOptionalStringArray('forbiddenTags') ?? [],
       maxSizeBytes: maxSizeMb === undefined ? undefined : maxSizeMb * 1e6,
     },
-    demoFile: config?.getOptionalString('demo.file') || undefined,
+    supplyChain,
+    demoFile,
+    demoSigningKey: readDemoSigningKey(
+      config?.getOptionalConfig('demo'),
+      supplyChain.keys.map(k => k.id),
+    ),
   };
+}
+
+/** `delivery.demo.signingKey`: the private half of a trusted key, for demo attestations. */
+function readDemoSigningKey(
+  demo: Config | undefined,
+  keyIds: string[],
+): DeliveryConfig['demoSigningKey'] {
+  checkKeys(demo, 'delivery.demo', ['file', 'signingKey']);
+  const key = demo?.getOptionalConfig('signingKey');
+  // Without a demo, the key is never used, nor checked against the trust.
+  if (!key || !demo?.getOptionalString('file')) return undefined;
+  checkKeys(key, 'delivery.demo.signingKey', ['id', 'privateKey']);
+  const id = key.getString('id');
+  if (!keyIds.includes(id)) {
+    throw invalid(
+      'delivery.demo.signingKey.id',
+      `'${id}' is not a key of delivery.supplyChain.keys, so its attestations would be refused`,
+    );
+  }
+  return { id, privateKey: key.getString('privateKey') };
 }

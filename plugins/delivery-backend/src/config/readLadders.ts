@@ -1,15 +1,15 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
-  EVIDENCE_KINDS,
-  EvidenceKind,
   ROLLOUT_STRATEGIES,
   RolloutStrategy,
 } from '@backstage-delivery/plugin-delivery-common';
 import { DateTime, Duration, IANAZone } from 'luxon';
+import type { AttestationPolicy } from '../domain/attestations';
 import { ExecutorConfig } from '../domain/executions';
 import { checkKeys, checkName, invalid, nonNegative } from './configReader';
 import { readExecutor } from './readExecutors';
+import { readAttestationPolicy, readRequiredEvidence } from './readSupplyChain';
 import {
   AllowedWindow,
   DeployWindows,
@@ -21,6 +21,15 @@ import {
 } from './types';
 
 /** Reading `delivery.ladders`: environments, their gates, thresholds and windows. */
+
+/** What a ladder's environments inherit when they set nothing themselves. */
+export interface LadderDefaults {
+  vulnerabilities: Map<string, VulnerabilityLimits>;
+  executor: ExecutorConfig;
+  attestationPolicy: AttestationPolicy;
+  /** Ids of `delivery.supplyChain.keys`, which key signers must name. */
+  keyIds: string[];
+}
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -164,8 +173,7 @@ function readWindows(
 function readEnvironment(
   config: Config,
   path: string,
-  vulnerabilities: Map<string, VulnerabilityLimits>,
-  defaultExecutor: ExecutorConfig,
+  defaults: LadderDefaults,
 ): EnvironmentConfig {
   checkKeys(config, path, [
     'name',
@@ -180,6 +188,7 @@ function readEnvironment(
     'windows',
     'rollback',
     'executor',
+    'supplyChain',
   ]);
   const name = config.getString('name');
   checkName(name, `${path}.name`);
@@ -195,17 +204,10 @@ function readEnvironment(
     }
   }
 
-  const requiredEvidence = (
-    config.getOptionalStringArray('requiredEvidence') ?? []
-  ).map((kind, i) => {
-    if (!(EVIDENCE_KINDS as readonly string[]).includes(kind)) {
-      throw invalid(
-        `${path}.requiredEvidence[${i}]`,
-        `'${kind}' is not an evidence kind; use ${EVIDENCE_KINDS.join(', ')}`,
-      );
-    }
-    return kind as EvidenceKind;
-  });
+  const { requiredEvidence, verifiedEvidence } = readRequiredEvidence(
+    config,
+    path,
+  );
 
   let soakTimeMs = 0;
   if (config.has('soakTime')) {
@@ -265,6 +267,13 @@ function readEnvironment(
     cluster: config.getOptionalString('cluster'),
     namespace,
     requiredEvidence,
+    verifiedEvidence,
+    attestationPolicy: readAttestationPolicy(
+      config.getOptionalConfig('supplyChain'),
+      `${path}.supplyChain`,
+      defaults.attestationPolicy,
+      defaults.keyIds,
+    ),
     soakTimeMs,
     approvals: { count, groups },
     strategy: strategy as RolloutStrategy,
@@ -278,11 +287,11 @@ function readEnvironment(
     ),
     rollbackRequiresApprovals:
       config.getOptionalBoolean('rollback.requireApprovals') ?? false,
-    vulnerabilityLimits: vulnerabilities.get(name),
+    vulnerabilityLimits: defaults.vulnerabilities.get(name),
     executor: readExecutor(
       config.getOptionalConfig('executor'),
       `${path}.executor`,
-      defaultExecutor,
+      defaults.executor,
     ),
   };
 }
@@ -291,25 +300,28 @@ export function readLadder(
   config: Config,
   name: string,
   path: string,
-  vulnerabilities: Map<string, VulnerabilityLimits>,
-  defaultExecutor: ExecutorConfig,
+  defaults: LadderDefaults,
 ): LadderConfig {
-  checkKeys(config, path, ['title', 'environments', 'executor']);
-  // The ladder's own executor, for its environments that name none.
-  const ladderExecutor = readExecutor(
-    config.getOptionalConfig('executor'),
-    `${path}.executor`,
-    defaultExecutor,
-  );
+  checkKeys(config, path, ['title', 'environments', 'executor', 'supplyChain']);
+  // The ladder's own executor and policy, for its environments that set none.
+  const ladderDefaults: LadderDefaults = {
+    ...defaults,
+    executor: readExecutor(
+      config.getOptionalConfig('executor'),
+      `${path}.executor`,
+      defaults.executor,
+    ),
+    attestationPolicy: readAttestationPolicy(
+      config.getOptionalConfig('supplyChain'),
+      `${path}.supplyChain`,
+      defaults.attestationPolicy,
+      defaults.keyIds,
+    ),
+  };
   const environments = config
     .getConfigArray('environments')
     .map((env, i) =>
-      readEnvironment(
-        env,
-        `${path}.environments[${i}]`,
-        vulnerabilities,
-        ladderExecutor,
-      ),
+      readEnvironment(env, `${path}.environments[${i}]`, ladderDefaults),
     );
   if (environments.length === 0) {
     throw invalid(

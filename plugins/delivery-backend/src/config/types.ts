@@ -1,5 +1,9 @@
 import type { ClusterConfig } from './clusters';
 import type { ExecutionSettings, ExecutorConfig } from '../domain/executions';
+import type {
+  AttestationPolicy,
+  ReportingPolicy,
+} from '../domain/attestations';
 import {
   EvidenceKind,
   RolloutStrategy,
@@ -48,6 +52,10 @@ export interface EnvironmentConfig {
   /** Namespace pattern with `{component}`, `{namespace}`, `{environment}`. */
   namespace: string;
   requiredEvidence: EvidenceKind[];
+  /** The required kinds that count only when verified (`- signature: verified`). */
+  verifiedEvidence: EvidenceKind[];
+  /** Who may sign and what provenance must say, for this environment. */
+  attestationPolicy: AttestationPolicy;
   soakTimeMs: number;
   approvals: { count: number; groups: string[] };
   strategy: RolloutStrategy;
@@ -82,7 +90,32 @@ export interface DeliveryConfig {
   /** Absent when previews are not configured. */
   previews?: PreviewSettings;
   scorecard: ScorecardSettings;
+  supplyChain: SupplyChainSettings;
   demoFile?: string;
+  /** PEM private key the demo signs its attestations with. */
+  demoSigningKey?: { id: string; privateKey: string };
+}
+
+/** A public key trusted for key-based (cosign `--key`) signatures. */
+export interface TrustedKey {
+  /** Matches the bundle's `publicKey.hint`. */
+  id: string;
+  /** PEM (SubjectPublicKeyInfo). */
+  publicKey: string;
+  transparencyLog: 'required' | 'optional';
+}
+
+/** `delivery.supplyChain`: trust, the default policy, and who may report what. */
+export interface SupplyChainSettings extends ReportingPolicy {
+  /** The Sigstore trusted root for keyless signatures. */
+  trustedRoot: { source: 'public-good' } | { source: 'file'; path: string };
+  /** Whether keyless signatures need a transparency-log entry. */
+  transparencyLog: 'required' | 'optional';
+  keys: TrustedKey[];
+  /** The policy of environments and ladders that set none. */
+  policy: AttestationPolicy;
+  /** Largest bundle (with its payload) accepted and kept, in bytes. */
+  maxBundleBytes: number;
 }
 
 export interface KubernetesSettings {

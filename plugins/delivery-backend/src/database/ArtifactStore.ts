@@ -1,31 +1,9 @@
 import { ConflictError } from '@backstage/errors';
-import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
 import { Knex } from 'knex';
 import { shortDigest } from '../domain/describe';
-import {
-  Artifact,
-  ArtifactInput,
-  Evidence,
-  EvidenceResult,
-  EvidenceSummary,
-  Quarantine,
-} from '../domain/types';
-import {
-  ArtifactRow,
-  ArtifactTagRow,
-  EvidenceRow,
-  QuarantineRow,
-} from './rows';
-import {
-  insertReturningId,
-  insertUnique,
-  json,
-  keysetPage,
-  num,
-  opt,
-  optNum,
-  Page,
-} from './util';
+import { Artifact, ArtifactInput, Quarantine } from '../domain/types';
+import { ArtifactRow, ArtifactTagRow, QuarantineRow } from './rows';
+import { insertUnique, keysetPage, num, opt, optNum, Page } from './util';
 
 /** Fields compared when the same artifact is recorded again. */
 const ARTIFACT_FIELDS: Array<keyof ArtifactInput> = [
@@ -43,8 +21,8 @@ const ARTIFACT_FIELDS: Array<keyof ArtifactInput> = [
 export const ACTIVE = 'Y';
 
 /**
- * The artifact aggregate: immutable builds with their tags, append-only
- * evidence, and quarantines (at most one active per artifact, by schema).
+ * The artifact aggregate: immutable builds with their tags and quarantines
+ * (at most one active per artifact, by schema). Evidence is in EvidenceStore.
  */
 export class ArtifactStore {
   constructor(private readonly db: Knex | Knex.Transaction) {}
@@ -239,65 +217,6 @@ export class ArtifactStore {
     return !row;
   }
 
-  // Evidence
-
-  async addEvidence(evidence: {
-    artifactId: string;
-    kind: EvidenceKind;
-    result: EvidenceResult;
-    summary?: EvidenceSummary;
-    url?: string;
-    reportedBy: string;
-    reportedAt: number;
-  }): Promise<Evidence> {
-    const row: Omit<EvidenceRow, 'id'> = {
-      artifact_id: evidence.artifactId,
-      kind: evidence.kind,
-      result: evidence.result,
-      status: 'reported',
-      summary: evidence.summary ? JSON.stringify(evidence.summary) : null,
-      url: evidence.url ?? null,
-      reported_by: evidence.reportedBy,
-      reported_at: evidence.reportedAt,
-    };
-    const id = await insertReturningId(this.db, 'delivery_evidence', row);
-    return toEvidence({ id, ...row });
-  }
-
-  /** Every piece of evidence of an artifact, oldest first. */
-  async listEvidence(artifactId: string): Promise<Evidence[]> {
-    const rows = await this.db<EvidenceRow>('delivery_evidence')
-      .where('artifact_id', artifactId)
-      .orderBy('id', 'asc');
-    return rows.map(toEvidence);
-  }
-
-  /** The latest evidence of each kind, per artifact. */
-  async latestEvidence(
-    artifactIds: string[],
-  ): Promise<Map<string, Evidence[]>> {
-    const result = new Map<string, Evidence[]>();
-    if (artifactIds.length === 0) return result;
-    const latest = this.db('delivery_evidence')
-      .select('artifact_id', 'kind')
-      .max({ id: 'id' })
-      .whereIn('artifact_id', [...new Set(artifactIds)])
-      .groupBy('artifact_id', 'kind')
-      .as('latest');
-    const rows: EvidenceRow[] = await this.db('delivery_evidence as e')
-      .join(latest, 'e.id', 'latest.id')
-      .select('e.*')
-      .orderBy('e.kind');
-    for (const row of rows) {
-      const evidence = toEvidence(row);
-      result.set(evidence.artifactId, [
-        ...(result.get(evidence.artifactId) ?? []),
-        evidence,
-      ]);
-    }
-    return result;
-  }
-
   // Quarantines
 
   /** Quarantines an artifact; false if it already is. */
@@ -368,20 +287,6 @@ function toArtifact(r: ArtifactRow, tags: string[]): Artifact {
     baseImage: opt(r.base_image),
     createdBy: r.created_by,
     createdAt: num(r.created_at),
-  };
-}
-
-function toEvidence(r: EvidenceRow): Evidence {
-  return {
-    id: num(r.id),
-    artifactId: r.artifact_id,
-    kind: r.kind as EvidenceKind,
-    result: r.result as EvidenceResult,
-    status: r.status as Evidence['status'],
-    summary: json<EvidenceSummary>(r.summary),
-    url: opt(r.url),
-    reportedBy: r.reported_by,
-    reportedAt: num(r.reported_at),
   };
 }
 

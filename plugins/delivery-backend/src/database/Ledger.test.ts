@@ -192,7 +192,7 @@ describe('Ledger stores', () => {
         'service:ci',
         1,
       );
-      await store.artifacts.addEvidence({
+      await store.evidence.addEvidence({
         artifactId: artifact.id,
         kind: 'unit-test',
         result: 'failed',
@@ -200,7 +200,7 @@ describe('Ledger stores', () => {
         reportedBy: 'service:ci',
         reportedAt: 10,
       });
-      const latestTest = await store.artifacts.addEvidence({
+      const latestTest = await store.evidence.addEvidence({
         artifactId: artifact.id,
         kind: 'unit-test',
         result: 'passed',
@@ -208,7 +208,7 @@ describe('Ledger stores', () => {
         reportedBy: 'service:ci',
         reportedAt: 20,
       });
-      await store.artifacts.addEvidence({
+      await store.evidence.addEvidence({
         artifactId: artifact.id,
         kind: 'image-scan',
         result: 'passed',
@@ -224,7 +224,7 @@ describe('Ledger stores', () => {
         status: 'reported',
         id: expect.any(Number),
       });
-      const latest = (await store.artifacts.latestEvidence([artifact.id])).get(
+      const latest = (await store.evidence.latestEvidence([artifact.id])).get(
         artifact.id,
       )!;
       expect(latest.map(e => [e.kind, e.result, e.reportedAt])).toEqual([
@@ -235,7 +235,7 @@ describe('Ledger stores', () => {
         vulnerabilities: { critical: 0, high: 2 },
       });
       expect(
-        (await store.artifacts.listEvidence(artifact.id)).map(e => e.result),
+        (await store.evidence.listEvidence(artifact.id)).map(e => e.result),
       ).toEqual(['failed', 'passed', 'passed']);
     });
 

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { ArtifactStore } from './ArtifactStore';
 import { DeploymentStore } from './DeploymentStore';
+import { EvidenceStore } from './EvidenceStore';
 import { PromotionStore } from './PromotionStore';
 import { ReleaseStore } from './ReleaseStore';
 
@@ -12,12 +13,14 @@ import { ReleaseStore } from './ReleaseStore';
  */
 export class Ledger {
   readonly artifacts: ArtifactStore;
+  readonly evidence: EvidenceStore;
   readonly promotions: PromotionStore;
   readonly releases: ReleaseStore;
   readonly deployments: DeploymentStore;
 
   constructor(private readonly db: Knex | Knex.Transaction) {
     this.artifacts = new ArtifactStore(db);
+    this.evidence = new EvidenceStore(db);
     this.promotions = new PromotionStore(db);
     this.releases = new ReleaseStore(db);
     this.deployments = new DeploymentStore(db);

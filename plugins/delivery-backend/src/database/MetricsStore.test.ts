@@ -282,7 +282,7 @@ describe('MetricsStore', () => {
       await approve(5, hotfixCreated + 3 * HOUR, 'user:default/dave');
       await approve(9, T0 + 14 * DAY + 10 * HOUR);
       const report = (n: number, kind: any, result: any, at: number) =>
-        store.artifacts.addEvidence({
+        store.evidence.addEvidence({
           artifactId: artifactId(n),
           kind,
           result,

@@ -46,7 +46,7 @@ async function seed(knex: Knex, store: Ledger) {
     at: number,
     summary?: any,
   ) =>
-    store.artifacts.addEvidence({
+    store.evidence.addEvidence({
       artifactId,
       kind,
       result,
@@ -87,7 +87,24 @@ async function seed(knex: Knex, store: Ledger) {
   // A: released to production, signed; its provenance failed, then passed.
   // A newer build on a pinned base, scanned with 2 high findings.
   const a1 = await artifact(A, NOW - 10 * DAY);
-  await evidence(a1, 'signature', 'passed', NOW - 10 * DAY);
+  await store.evidence.addEvidence({
+    artifactId: a1,
+    kind: 'signature',
+    result: 'passed',
+    reportedBy: 'service:ci',
+    reportedAt: NOW - 10 * DAY,
+    attestation: {
+      facts: {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        bundleDigest: `sha256:${'9'.repeat(64)}`,
+        content: 'dsse',
+        signer: { type: 'key', keyId: 'ci' },
+        subjects: [],
+        signedTimestamps: 0,
+      },
+      bundle: '{}',
+    },
+  });
   await evidence(a1, 'provenance', 'failed', NOW - 10 * DAY);
   await evidence(a1, 'provenance', 'passed', NOW - 9 * DAY);
   const released = await promotion(A, a1, { completedAt: NOW - 8 * DAY });
@@ -177,6 +194,7 @@ describe('ScorecardStore', () => {
           environment: 'production',
           artifactId: expect.any(String),
           evidence: { signature: 'passed', provenance: 'passed' },
+          verified: ['signature'],
         },
         latestArtifact: {
           artifactId: expect.any(String),

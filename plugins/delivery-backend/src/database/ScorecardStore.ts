@@ -67,10 +67,25 @@ export class ScorecardStore {
         environment: String(r.environment),
         artifactId: String(r.artifact_id),
         evidence: {},
+        verified: [],
       };
       if (r.kind) {
         f.production.evidence[String(r.kind)] = r.result as 'passed' | 'failed';
       }
+    }
+    const verified = await this.rows(
+      `SELECT DISTINCT r.component_ref, e.kind
+       FROM delivery_releases r
+       JOIN delivery_evidence e ON e.artifact_id = r.artifact_id
+         AND e.status = 'verified' AND e.result = 'passed'
+       WHERE r.component_ref IN (${placeholders(refs)})
+         AND r.environment IN (${placeholders(q.production)})`,
+      [...refs, ...q.production],
+    );
+    for (const r of verified) {
+      facts
+        .get(String(r.component_ref))!
+        .production?.verified.push(String(r.kind));
     }
   }
 

@@ -39,6 +39,8 @@ export interface EvidenceRow {
   url: string | null;
   reported_by: string;
   reported_at: BigInt;
+  verification: string | null;
+  bundle_digest: string | null;
 }
 
 export interface QuarantineRow {

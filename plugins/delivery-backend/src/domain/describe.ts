@@ -26,7 +26,12 @@ export function ago(at: number, now: number): string {
 }
 
 /** `a, b and c`. */
-export function listInWords(items: string[]): string {
+export function listInWords(
+  items: string[],
+  conjunction: 'and' | 'or' = 'and',
+): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${
+    items[items.length - 1]
+  }`;
 }

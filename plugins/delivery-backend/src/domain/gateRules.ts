@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from '../config/types';
 import { ago, formatDuration, listInWords, shortDigest } from './describe';
 import type { GateInput, PreviousRelease } from './gates';
-import type { Evidence, GateVerdict, PromotionKind } from './types';
+import type { GateVerdict, PromotionKind } from './types';
 import { checkWindows, formatLocal } from './windows';
 
 /**
@@ -179,60 +179,6 @@ export function soakGate(input: GateInput, ladder: GateVerdict): GateVerdict {
     message: `has soaked ${formatDuration(soaked)} in ${
       previous.name
     }; ${formatDuration(soak)} required${tail}`,
-  };
-}
-
-function describeFailedEvidence(e: Evidence): string {
-  const tests = e.summary?.tests;
-  if (tests)
-    return `${e.kind} (${tests.failed} of ${
-      tests.passed + tests.failed
-    } tests failed)`;
-  return e.kind;
-}
-
-export function evidenceGate(
-  input: Pick<GateInput, 'kind' | 'environment' | 'evidence'>,
-): GateVerdict {
-  const required = input.environment.requiredEvidence;
-  if (input.kind === 'rollback') {
-    return {
-      gate: 'evidence',
-      verdict: 'skipped',
-      message: 'rollbacks return to a build that passed before',
-    };
-  }
-  if (required.length === 0) {
-    return {
-      gate: 'evidence',
-      verdict: 'passed',
-      message: 'no evidence required',
-    };
-  }
-  const latest = new Map(input.evidence.map(e => [e.kind, e]));
-  const missing = required.filter(kind => !latest.has(kind));
-  const failed = required
-    .map(kind => latest.get(kind))
-    .filter((e): e is Evidence => e?.result === 'failed');
-  if (missing.length === 0 && failed.length === 0) {
-    return {
-      gate: 'evidence',
-      verdict: 'passed',
-      message: `${listInWords(required)} passed`,
-    };
-  }
-  const problems = [
-    ...(missing.length ? [`no ${listInWords(missing)} reported`] : []),
-    ...(failed.length
-      ? [`latest ${listInWords(failed.map(describeFailedEvidence))} failed`]
-      : []),
-  ];
-  return {
-    gate: 'evidence',
-    verdict: 'failed',
-    message: `${input.environment.name} requires ${listInWords(
-      required,
-    )}: ${problems.join('; ')}`,
   };
 }
 

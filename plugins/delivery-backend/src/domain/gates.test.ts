@@ -21,6 +21,11 @@ function env(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
     title: 'Production',
     namespace: '{component}-{environment}',
     requiredEvidence: [],
+    verifiedEvidence: [],
+    attestationPolicy: {
+      signers: [{ key: 'ci' }],
+      provenance: { builders: [], sourceFromCatalog: false, refs: [] },
+    },
     soakTimeMs: 0,
     approvals: { count: 0, groups: [] },
     strategy: 'rolling',
@@ -76,6 +81,7 @@ function input(overrides: Partial<GateInput> = {}): GateInput {
     previousRelease: { releasedAt: NOW - 5 * HOUR, rolledBack: false },
     releasedIn: ['dev', 'staging'],
     evidence: [],
+    attestations: [],
     imagePolicy: { forbiddenTags: [] },
     ...overrides,
   };
@@ -319,6 +325,85 @@ describe('evaluateGates', () => {
         verdict: 'failed',
         message:
           'production requires unit-test, image-scan and signature: no signature reported; latest unit-test (12 of 340 tests failed) failed',
+      });
+    });
+
+    describe('kinds that must be verified', () => {
+      const verifying = env({
+        requiredEvidence: ['signature', 'provenance'],
+        verifiedEvidence: ['signature', 'provenance'],
+      });
+      const attested = (kind: Evidence['kind'], id: number): Evidence => ({
+        ...evidence(kind, 'passed'),
+        id,
+        status: 'verified',
+      });
+
+      it('passes on attestations that still verify under the policy', () => {
+        const gates = evaluateGates(
+          input({
+            environment: verifying,
+            evidence: [attested('signature', 1), attested('provenance', 2)],
+            attestations: [
+              { evidence: attested('signature', 1), outcome: { ok: true } },
+              { evidence: attested('provenance', 2), outcome: { ok: true } },
+            ],
+          }),
+        );
+        expect(gate(gates, 'evidence')).toEqual({
+          gate: 'evidence',
+          verdict: 'passed',
+          message: 'signature (verified) and provenance (verified) passed',
+        });
+      });
+
+      it('says which kind is missing, only reported, or failed verification', () => {
+        const gates = evaluateGates(
+          input({
+            environment: verifying,
+            evidence: [evidence('signature', 'passed')],
+            attestations: [
+              {
+                evidence: attested('provenance', 2),
+                outcome: {
+                  ok: false,
+                  check: 'provenance',
+                  message: 'built by https://evil.example/builder',
+                },
+              },
+            ],
+          }),
+        );
+        expect(gate(gates, 'evidence')).toEqual({
+          gate: 'evidence',
+          verdict: 'failed',
+          message:
+            'production requires signature (verified) and provenance (verified): signature was only reported by service:ci, not verified; provenance failed verification (provenance: built by https://evil.example/builder)',
+        });
+        const missing = evaluateGates(input({ environment: verifying }));
+        expect(gate(missing, 'evidence').message).toBe(
+          'production requires signature (verified) and provenance (verified): no signature and provenance reported',
+        );
+      });
+
+      it('counts one verified attestation even when another of the kind fails', () => {
+        const gates = evaluateGates(
+          input({
+            environment: env({
+              requiredEvidence: ['signature'],
+              verifiedEvidence: ['signature'],
+            }),
+            evidence: [attested('signature', 2)],
+            attestations: [
+              {
+                evidence: attested('signature', 1),
+                outcome: { ok: false, check: 'identity', message: 'x' },
+              },
+              { evidence: attested('signature', 2), outcome: { ok: true } },
+            ],
+          }),
+        );
+        expect(gate(gates, 'evidence').verdict).toBe('passed');
       });
     });
   });

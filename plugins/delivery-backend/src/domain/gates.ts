@@ -3,10 +3,10 @@ import type {
   EnvironmentConfig,
   LadderConfig,
 } from '../config/types';
+import type { AttestationOutcome } from './attestations';
 import { shortDigest } from './describe';
 import {
   approvalsGate,
-  evidenceGate,
   imagePolicyGate,
   ladderGate,
   quarantineGate,
@@ -15,6 +15,7 @@ import {
   soakGate,
   windowGate,
 } from './gateRules';
+import { evidenceGate } from './evidenceGate';
 import type {
   Artifact,
   Evidence,
@@ -53,7 +54,18 @@ export interface GateInput {
   releasedIn: string[];
   /** The latest evidence of each kind. */
   evidence: Evidence[];
+  /**
+   * The artifact's verified evidence, each judged again against the
+   * environment's attestation policy and the trust in force now.
+   */
+  attestations: JudgedAttestation[];
   imagePolicy: ImagePolicy;
+}
+
+/** A verified piece of evidence and what its bundle says under today's trust and policy. */
+export interface JudgedAttestation {
+  evidence: Evidence;
+  outcome: AttestationOutcome;
 }
 
 export type Decision = 'refused' | 'awaiting-approval' | 'approved';
@@ -130,7 +142,7 @@ export function soakProgress(
 /** What the deploy-time checks look at: what can change after a request. */
 export type DeployCheckInput = Pick<
   GateInput,
-  'now' | 'kind' | 'artifact' | 'quarantine' | 'evidence'
+  'now' | 'kind' | 'artifact' | 'quarantine' | 'evidence' | 'attestations'
 > & {
   /** The environment as configured now; none if it left the config. */
   environment?: EnvironmentConfig;

@@ -54,6 +54,7 @@ const healthy: ScorecardFacts = {
       signature: 'passed',
       provenance: 'passed',
     },
+    verified: ['signature', 'provenance'],
   },
   latestArtifact: {
     artifactId: 'a2',
@@ -88,7 +89,7 @@ describe('evaluateScorecard', () => {
       'ladder-order':
         'pass: every promotion request in the last 90 d followed the ladder',
       'signed-releases':
-        'pass: the production release is signed and has provenance',
+        'pass: the production release has a verified signature and provenance',
       'required-evidence':
         'pass: the production release passed unit-test, signature',
       'image-policy':
@@ -107,6 +108,7 @@ describe('evaluateScorecard', () => {
           environment: 'production',
           artifactId: 'a1',
           evidence: { 'unit-test': 'failed', signature: 'passed' },
+          verified: [],
         },
         latestArtifact: {
           artifactId: 'a2',
@@ -128,7 +130,7 @@ describe('evaluateScorecard', () => {
       'ladder-order':
         'fail: 2 promotion requests in the last 90 d tried to skip an environment',
       'signed-releases':
-        'fail: the production release has no passed provenance evidence',
+        'fail: the production release has no verified signature or provenance (signature only reported)',
       'required-evidence':
         'fail: the production release lacks passed unit-test',
       'image-policy':

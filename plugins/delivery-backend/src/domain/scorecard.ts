@@ -21,6 +21,8 @@ export interface ScorecardFacts {
     environment: string;
     artifactId: string;
     evidence: Record<string, 'passed' | 'failed'>;
+    /** Kinds with passed evidence the portal verified (a Sigstore bundle). */
+    verified: string[];
   };
   /** The newest artifact: its base image and latest image scan. */
   latestArtifact?: {
@@ -51,7 +53,8 @@ const DOCS =
 
 export const CHECK_TITLES: Record<(typeof BUILT_IN_CHECKS)[number], string> = {
   'ladder-order': 'Releases go through the ladder without skipping',
-  'signed-releases': 'Production releases carry signature and provenance',
+  'signed-releases':
+    'Production releases carry verified signature and provenance',
   'required-evidence': 'Required evidence is configured and passing',
   'image-policy':
     'Images are pinned by digest and within the vulnerability policy',
@@ -119,17 +122,25 @@ export function evaluateScorecard(input: {
           reason: 'nothing is released to production yet',
         };
       }
-      const missing = ['signature', 'provenance'].filter(k => !passed(k));
+      const missing = ['signature', 'provenance'].filter(
+        k => !release.verified.includes(k),
+      );
+      const onlyReported = missing.filter(passed);
       return missing.length
         ? {
             status: 'fail',
-            reason: `the production release has no passed ${missing.join(
+            reason: `the production release has no verified ${missing.join(
               ' or ',
-            )} evidence`,
+            )}${
+              onlyReported.length
+                ? ` (${onlyReported.join(' and ')} only reported)`
+                : ''
+            }`,
           }
         : {
             status: 'pass',
-            reason: 'the production release is signed and has provenance',
+            reason:
+              'the production release has a verified signature and provenance',
           };
     },
     'required-evidence': () => {

@@ -2,6 +2,7 @@ import {
   EvidenceKind,
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
+import type { AttestationFacts } from './attestations';
 
 /** Who did something: a user (with the groups they belong to) or a service. */
 export interface Actor {
@@ -54,6 +55,8 @@ export interface Evidence {
   url?: string;
   reportedBy: string;
   reportedAt: number;
+  /** What the portal verified from the bundle (verified evidence only). */
+  verification?: AttestationFacts;
 }
 
 export interface Quarantine {

@@ -4,7 +4,9 @@ import { EntityLookup } from '../catalog/catalog';
 import type { DeliveryConfig } from '../config/types';
 import { Ledger } from '../database/Ledger';
 import { LiveStateSource } from '../kubernetes/liveState';
+import { SigstoreVerifier } from '../supplyChain/SigstoreVerifier';
 import { ArtifactService } from './artifacts/ArtifactService';
+import { AttestationService } from './artifacts/AttestationService';
 import { ComponentResolver } from './components';
 import { MetricsService } from './metrics/MetricsService';
 import { GateInputs } from './promotions/GateInputs';
@@ -21,16 +23,31 @@ export function createLedgerServices(options: {
   live?: LiveStateSource;
   cache?: CacheService;
   clock?: () => number;
+  /** Sigstore verification over the configured trust (built from config when absent). */
+  verifier?: SigstoreVerifier;
 }) {
   const { knex, config, catalog, live, cache } = options;
   const clock = options.clock ?? Date.now;
   const ledger = new Ledger(knex);
   const components = new ComponentResolver(catalog, config);
-  const gates = new GateInputs(ledger, config.imagePolicy, clock);
+  const attestations = new AttestationService({
+    ledger,
+    components,
+    verifier: options.verifier ?? new SigstoreVerifier(config.supplyChain),
+    settings: config.supplyChain,
+    clock,
+  });
+  const gates = new GateInputs(ledger, attestations, config.imagePolicy, clock);
   return {
     ledger,
     components,
-    artifacts: new ArtifactService({ ledger, components, clock }),
+    artifacts: new ArtifactService({
+      ledger,
+      components,
+      reporting: config.supplyChain,
+      clock,
+    }),
+    attestations,
     promotions: new PromotionService({
       ledger,
       config,
@@ -38,7 +55,12 @@ export function createLedgerServices(options: {
       gates,
       clock,
     }),
-    rollouts: new RolloutService({ ledger, config, clock }),
+    rollouts: new RolloutService({
+      ledger,
+      config,
+      evidence: attestations,
+      clock,
+    }),
     overview: new OverviewQuery({ ledger, config, components, gates, live }),
     componentList: new ComponentsQuery({ ledger, config, clock }),
     metrics: new MetricsService({ knex, config, clock, cache }),

@@ -13,6 +13,7 @@ import Router from 'express-promise-router';
 import type { DeliveryConfig } from '../config/types';
 import { createOpenApiRouter, spec } from '../schema/openapi/generated/router';
 import { ArtifactService } from './artifacts/ArtifactService';
+import { AttestationService } from './artifacts/AttestationService';
 import { createRequestContext, Request } from './http/requestContext';
 import { rejectUnknownFields } from './http/unknownFields';
 import { MetricsService } from './metrics/MetricsService';
@@ -35,6 +36,7 @@ class PayloadTooLargeError extends CustomErrorBase {
 /** The services the routes call, built by the plugin. */
 export interface DeliveryServices {
   artifacts: ArtifactService;
+  attestations: AttestationService;
   promotions: PromotionService;
   rollouts: RolloutService;
   overview: OverviewQuery;
@@ -71,7 +73,7 @@ export async function createRouter(
     middleware: [(_req, _res, next) => next()],
   });
 
-  artifactRoutes(api, ctx, services.artifacts);
+  artifactRoutes(api, ctx, services.artifacts, services.attestations);
   promotionRoutes(api, ctx, {
     promotions: services.promotions,
     rollouts: services.rollouts,

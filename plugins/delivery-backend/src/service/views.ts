@@ -49,7 +49,7 @@ export async function artifactViews(
 ): Promise<ArtifactView[]> {
   const ids = artifacts.map(a => a.id);
   const [evidence, releases, quarantines] = await Promise.all([
-    ledger.artifacts.latestEvidence(ids),
+    ledger.evidence.latestEvidence(ids),
     ledger.releases.releasesOfArtifacts(ids),
     ledger.artifacts.activeQuarantines(ids),
   ]);

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
 import { Ledger } from '../../database/Ledger';
 import { Page } from '../../database/util';
+import { ReportingPolicy, reportingRefusal } from '../../domain/attestations';
 import { shortDigest } from '../../domain/describe';
 import {
   Actor,
@@ -25,17 +30,21 @@ const ABORTED_BY_QUARANTINE = ['awaiting-approval', 'approved'] as const;
 export class ArtifactService {
   private readonly ledger: Ledger;
   private readonly components: ComponentResolver;
+  private readonly reporting: ReportingPolicy;
   private readonly clock: () => number;
   private readonly newId: () => string;
 
   constructor(options: {
     ledger: Ledger;
     components: ComponentResolver;
+    /** Which kinds may be reported without a bundle, and by whom. */
+    reporting: ReportingPolicy;
     clock?: () => number;
     newId?: () => string;
   }) {
     this.ledger = options.ledger;
     this.components = options.components;
+    this.reporting = options.reporting;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -74,7 +83,7 @@ export class ArtifactService {
     const artifact = await this.requireArtifact(id);
     const [[view], evidenceHistory, quarantineHistory] = await Promise.all([
       this.views([artifact]),
-      this.ledger.artifacts.listEvidence(id),
+      this.ledger.evidence.listEvidence(id),
       this.ledger.artifacts.listQuarantines(id),
     ]);
     return { ...view, evidenceHistory, quarantineHistory };
@@ -114,7 +123,9 @@ export class ArtifactService {
     actor: Actor,
   ): Promise<{ artifact: Artifact; evidence: Evidence }> {
     const artifact = await this.requireArtifact(artifactId);
-    const evidence = await this.ledger.artifacts.addEvidence({
+    const refusal = reportingRefusal(input.kind, actor, this.reporting);
+    if (refusal) throw new NotAllowedError(refusal);
+    const evidence = await this.ledger.evidence.addEvidence({
       artifactId,
       ...input,
       reportedBy: actor.ref,

@@ -18,6 +18,7 @@ import { describeDeployRefusal } from '../../domain/gates';
 import { environmentOfPromotion, isProductionLike } from '../../domain/ladder';
 import { Promotion } from '../../domain/types';
 import { checkPromotionNow, moveWithEvent } from '../promotions/transitions';
+import type { GateEvidenceSource } from '../artifacts/AttestationService';
 import { promotionDetail } from '../views';
 import { ExecutionContext, Executor } from './Executor';
 import { advance, Advance } from './steps';
@@ -54,6 +55,8 @@ export class ExecutionService {
       ledger: Ledger;
       config: DeliveryConfig;
       catalog: EntityLookup;
+      /** Evidence for the deploy-time checks, attestations judged again. */
+      evidence: GateEvidenceSource;
       executors: Partial<Record<ExecutorType, Executor>>;
       /** This replica, as claims name it. */
       owner: string;
@@ -262,8 +265,7 @@ export class ExecutionService {
     moment: 'deploy' | 'release',
   ): Promise<string | undefined> {
     const { failed } = await checkPromotionNow(
-      this.options.ledger,
-      this.options.config,
+      this.options,
       ctx.promotion,
       ctx.now,
       moment,

@@ -18,6 +18,7 @@ import { GitHubWorkflows } from '../../scm/githubWorkflows';
 import { GitOverlays } from '../../scm/gitOverlays';
 import { ClusterFollower } from './clusterFollower';
 import { ExecutionService } from './ExecutionService';
+import type { GateEvidenceSource } from '../artifacts/AttestationService';
 import { Executor } from './Executor';
 import { GitHubActionsExecutor } from './GitHubActionsExecutor';
 import { GitOpsExecutor } from './GitOpsExecutor';
@@ -72,6 +73,7 @@ export async function scheduleExecutions(options: {
   ledger: Ledger;
   config: DeliveryConfig;
   catalog: EntityLookup;
+  evidence: GateEvidenceSource;
   executors: Partial<Record<ExecutorType, Executor>>;
   logger: LoggerService;
   auditor: AuditorService;

@@ -53,6 +53,13 @@ export function evidenceJson(e: Evidence): S['Evidence'] {
     url: e.url,
     reportedBy: e.reportedBy,
     reportedAt: iso(e.reportedAt),
+    verification: e.verification && {
+      ...e.verification,
+      transparencyLog: e.verification.transparencyLog && {
+        ...e.verification.transparencyLog,
+        integratedTime: iso(e.verification.transparencyLog.integratedTime),
+      },
+    },
   };
 }
 
@@ -177,6 +184,7 @@ export function environmentJson(
     namespace,
     strategy: env.strategy,
     requiredEvidence: env.requiredEvidence,
+    verifiedEvidence: env.verifiedEvidence,
     soakTimeSeconds: env.soakTimeMs / 1000,
     approvals: env.approvals,
     rollbackThresholds: env.rollbackThresholds,

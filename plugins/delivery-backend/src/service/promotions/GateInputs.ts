@@ -3,6 +3,7 @@ import { Ledger } from '../../database/Ledger';
 import { GateInput, PreviousRelease } from '../../domain/gates';
 import { LadderStep } from '../../domain/ladder';
 import { Artifact, PromotionKind } from '../../domain/types';
+import type { GateEvidenceSource } from '../artifacts/AttestationService';
 
 /**
  * Everything the gates judge a promotion request on, gathered in one place
@@ -13,6 +14,7 @@ import { Artifact, PromotionKind } from '../../domain/types';
 export class GateInputs {
   constructor(
     private readonly ledger: Ledger,
+    private readonly evidence: GateEvidenceSource,
     private readonly imagePolicy: ImagePolicy,
     private readonly clock: () => number,
   ) {}
@@ -29,7 +31,7 @@ export class GateInputs {
       await Promise.all([
         this.ledger.releases.getReleases(componentRef),
         this.ledger.artifacts.activeQuarantines([artifact.id]),
-        this.ledger.artifacts.latestEvidence([artifact.id]),
+        this.evidence.forGate(artifact, step.env),
         step.previous
           ? this.previousRelease(componentRef, step.previous.name, artifact.id)
           : Promise.resolve(undefined),
@@ -51,7 +53,8 @@ export class GateInputs {
             r => r.environment === name && r.artifactId === artifact.id,
           ),
         ),
-      evidence: evidence.get(artifact.id) ?? [],
+      evidence: evidence.evidence,
+      attestations: evidence.attestations,
       imagePolicy: this.imagePolicy,
     };
   }

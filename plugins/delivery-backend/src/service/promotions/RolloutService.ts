@@ -19,6 +19,7 @@ import {
 } from '../../domain/types';
 import { promotionDetail, PromotionView } from '../views';
 import { checkPromotionNow, moveWithEvent } from './transitions';
+import type { GateEvidenceSource } from '../artifacts/AttestationService';
 
 /** Executors that report their own progress: pipelines do not report for them. */
 const SELF_REPORTING = ['kubernetes', 'gitops'];
@@ -33,6 +34,7 @@ export class RolloutService {
     private readonly options: {
       ledger: Ledger;
       config: DeliveryConfig;
+      evidence: GateEvidenceSource;
       clock?: () => number;
     },
   ) {}
@@ -74,8 +76,7 @@ export class RolloutService {
 
     if (input.type === 'deploying') {
       const { failed, artifact } = await checkPromotionNow(
-        ledger,
-        config,
+        this.options,
         promotion,
         now,
         'deploy',
@@ -96,8 +97,7 @@ export class RolloutService {
         outcome = rolloutOutcome(input, breaches, promotion.environment);
       } else {
         const { failed, artifact } = await checkPromotionNow(
-          ledger,
-          config,
+          this.options,
           promotion,
           now,
           'release',

@@ -10,6 +10,7 @@ import {
   RolloutEventType,
   RolloutMetrics,
 } from '../../domain/types';
+import type { GateEvidenceSource } from '../artifacts/AttestationService';
 
 /**
  * Moves a promotion from one of `from` to `to` and records the rollout event
@@ -87,16 +88,21 @@ async function release(tx: Ledger, promotion: Promotion, now: number) {
  * now (domain/gates deployTimeChecks): before deploying, or before release.
  */
 export async function checkPromotionNow(
-  ledger: Ledger,
-  config: DeliveryConfig,
+  context: {
+    ledger: Ledger;
+    config: DeliveryConfig;
+    evidence: GateEvidenceSource;
+  },
   promotion: Promotion,
   now: number,
   moment: 'deploy' | 'release',
 ): Promise<{ failed: GateVerdict[]; artifact: Artifact }> {
+  const { ledger, config } = context;
   const artifact = (await ledger.artifacts.getArtifact(promotion.artifactId))!;
+  const environment = environmentOfPromotion(config.ladders, promotion);
   const [quarantines, evidence] = await Promise.all([
     ledger.artifacts.activeQuarantines([artifact.id]),
-    ledger.artifacts.latestEvidence([artifact.id]),
+    context.evidence.forGate(artifact, environment),
   ]);
   return {
     artifact,
@@ -104,10 +110,11 @@ export async function checkPromotionNow(
       {
         now,
         kind: promotion.kind,
-        environment: environmentOfPromotion(config.ladders, promotion),
+        environment,
         artifact,
         quarantine: quarantines.get(artifact.id),
-        evidence: evidence.get(artifact.id) ?? [],
+        evidence: evidence.evidence,
+        attestations: evidence.attestations,
       },
       moment,
     ),

@@ -114,7 +114,7 @@ export class OverviewQuery {
     const [artifacts, evidence, activeViews, releasePromotions, quarantines] =
       await Promise.all([
         ledger.artifacts.getArtifacts(artifactIds),
-        ledger.artifacts.latestEvidence(artifactIds),
+        ledger.evidence.latestEvidence(artifactIds),
         promotionViews(ledger, active),
         ledger.promotions.getPromotions(releases.map(r => r.promotionId)),
         ledger.artifacts.activeQuarantines(artifactIds),

@@ -2,7 +2,9 @@ import {
   deliveryArtifactQuarantinePermission,
   deliveryArtifactRecordPermission,
 } from '@backstage-delivery/plugin-delivery-common';
+import { describeSigner } from '../../domain/attestations';
 import { ArtifactService } from '../artifacts/ArtifactService';
+import { AttestationService } from '../artifacts/AttestationService';
 import { componentRef } from '../components';
 import { ApiRouter, RequestContext } from '../http/requestContext';
 import {
@@ -17,6 +19,7 @@ export function artifactRoutes(
   api: ApiRouter,
   ctx: RequestContext,
   artifacts: ArtifactService,
+  attestations: AttestationService,
 ) {
   api.post('/artifacts', async (req, res) => {
     const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
@@ -102,6 +105,43 @@ export function artifactRoutes(
       },
     );
     res.status(201).json(evidenceJson(evidence));
+  });
+
+  api.post('/artifacts/:artifactId/attestations', async (req, res) => {
+    const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
+    const artifact = await artifacts.requireArtifact(req.params.artifactId);
+    const { evidence, created } = await ctx.audited(
+      req,
+      {
+        eventId: 'artifact-mutate',
+        severityLevel: 'low',
+        meta: {
+          actionType: 'attest',
+          component: artifact.componentRef,
+          artifactId: artifact.id,
+          kind: req.body.kind,
+        },
+      },
+      async () => {
+        await ctx.authorize(
+          credentials,
+          deliveryArtifactRecordPermission,
+          artifact.componentRef,
+        );
+        return attestations.attest(artifact, req.body, actor);
+      },
+      {
+        meta: r => ({
+          kind: r.evidence.kind,
+          created: r.created,
+          bundleDigest: r.evidence.verification?.bundleDigest ?? null,
+          signer: r.evidence.verification
+            ? describeSigner(r.evidence.verification.signer)
+            : null,
+        }),
+      },
+    );
+    res.status(created ? 201 : 200).json(evidenceJson(evidence));
   });
 
   for (const action of ['quarantine', 'lift'] as const) {

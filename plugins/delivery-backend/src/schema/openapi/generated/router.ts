@@ -206,7 +206,7 @@ export const spec = {
       post: {
         operationId: 'AddEvidence',
         description:
-          'Appends a piece of evidence (a test run, a scan, a signature…) to an artifact.',
+          'Appends a piece of reported evidence (a test run, a scan…) to an artifact. Kinds listed in delivery.supplyChain.attestationOnly (signature and provenance by default) are refused with 403: they are accepted only as attestations. delivery.supplyChain.reporters may restrict who reports a kind (403 for anyone else).',
         parameters: [
           {
             $ref: '#/components/parameters/artifactId',
@@ -225,6 +225,54 @@ export const spec = {
         responses: {
           '201': {
             description: 'The evidence was recorded.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Evidence',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/artifacts/{artifactId}/attestations': {
+      post: {
+        operationId: 'AddAttestation',
+        description:
+          "Records a Sigstore bundle (v0.1 to v0.3) as verified evidence: a DSSE in-toto attestation (SLSA provenance, SPDX or CycloneDX SBOM, vulnerability scan, cosign signature predicate) or a message signature with the payload it signs. The backend verifies it offline against the configured trust (keyless: the Sigstore trusted root, certificate chain, SCT and transparency log; key-based: the configured public keys), binds it to the artifact (a subject must be its sha256 digest) and judges it against the attestation policies of the component's ladder (signer identity, provenance builder, source and ref). A bundle that fails is refused with 422 naming the check, what it found and what was expected, and nothing is stored; a bundle larger than delivery.supplyChain.maxBundleKb is refused with 413. The same bundle again answers 200 with the evidence already recorded.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/artifactId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/AttestationInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'This bundle was already recorded for the artifact.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Evidence',
+                },
+              },
+            },
+          },
+          '201': {
+            description:
+              'The bundle verified and was recorded as verified evidence.',
             content: {
               'application/json': {
                 schema: {
@@ -1808,6 +1856,7 @@ export const spec = {
           'title',
           'strategy',
           'requiredEvidence',
+          'verifiedEvidence',
           'soakTimeSeconds',
           'approvals',
           'rollbackThresholds',
@@ -1841,6 +1890,14 @@ export const spec = {
           },
           requiredEvidence: {
             type: 'array',
+            items: {
+              $ref: '#/components/schemas/EvidenceKind',
+            },
+          },
+          verifiedEvidence: {
+            type: 'array',
+            description:
+              'The required kinds that count only when verified from a Sigstore bundle.',
             items: {
               $ref: '#/components/schemas/EvidenceKind',
             },
@@ -2051,6 +2108,157 @@ export const spec = {
           },
         },
       },
+      AttestationInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['bundle'],
+        properties: {
+          bundle: {
+            type: 'object',
+            description:
+              'The Sigstore bundle (JSON), as cosign or actions/attest write it.',
+          },
+          payload: {
+            type: 'string',
+            maxLength: 65536,
+            description:
+              "For a message signature only: base64 of the bytes it signs (cosign's simple-signing JSON naming the image digest).",
+          },
+          kind: {
+            $ref: '#/components/schemas/EvidenceKind',
+          },
+          url: {
+            $ref: '#/components/schemas/Url',
+          },
+        },
+      },
+      Verification: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'What the portal verified from a Sigstore bundle.',
+        required: [
+          'mediaType',
+          'bundleDigest',
+          'content',
+          'signer',
+          'subjects',
+        ],
+        properties: {
+          mediaType: {
+            type: 'string',
+          },
+          bundleDigest: {
+            type: 'string',
+          },
+          content: {
+            type: 'string',
+            enum: ['dsse', 'message-signature'],
+          },
+          predicateType: {
+            type: 'string',
+          },
+          signer: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type'],
+            properties: {
+              type: {
+                type: 'string',
+                enum: ['key', 'certificate'],
+              },
+              keyId: {
+                type: 'string',
+              },
+              issuer: {
+                type: 'string',
+              },
+              subject: {
+                type: 'string',
+              },
+              sourceRepository: {
+                type: 'string',
+              },
+              sourceRef: {
+                type: 'string',
+              },
+              sourceCommit: {
+                type: 'string',
+              },
+              runUrl: {
+                type: 'string',
+              },
+            },
+          },
+          subjects: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['digest'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                digest: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
+                  },
+                },
+              },
+            },
+          },
+          provenance: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              builderId: {
+                type: 'string',
+              },
+              buildType: {
+                type: 'string',
+              },
+              sourceUri: {
+                type: 'string',
+              },
+              sourceRepository: {
+                type: 'string',
+              },
+              sourceRef: {
+                type: 'string',
+              },
+              sourceCommit: {
+                type: 'string',
+              },
+              workflow: {
+                type: 'string',
+              },
+              runUrl: {
+                type: 'string',
+              },
+            },
+          },
+          transparencyLog: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['logIndex', 'logId'],
+            properties: {
+              logIndex: {
+                type: 'string',
+              },
+              logId: {
+                type: 'string',
+              },
+              integratedTime: {
+                $ref: '#/components/schemas/Timestamp',
+              },
+            },
+          },
+          signedTimestamps: {
+            type: 'integer',
+          },
+        },
+      },
       Evidence: {
         type: 'object',
         additionalProperties: false,
@@ -2077,7 +2285,7 @@ export const spec = {
             type: 'string',
             enum: ['reported', 'verified'],
             description:
-              'reported = a claim by CI; verified = checked by the backend.',
+              'reported = a claim by CI; verified = a Sigstore bundle the backend verified.',
           },
           summary: {
             $ref: '#/components/schemas/EvidenceSummary',
@@ -2090,6 +2298,9 @@ export const spec = {
           },
           reportedAt: {
             $ref: '#/components/schemas/Timestamp',
+          },
+          verification: {
+            $ref: '#/components/schemas/Verification',
           },
         },
       },

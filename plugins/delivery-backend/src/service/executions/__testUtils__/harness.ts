@@ -159,6 +159,7 @@ export async function createHarness(options: {
       ledger: services.ledger,
       config,
       catalog,
+      evidence: services.attestations,
       executors,
       owner,
       logger,

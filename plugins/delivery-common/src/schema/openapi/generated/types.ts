@@ -84,8 +84,25 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Appends a piece of evidence (a test run, a scan, a signature…) to an artifact. */
+    /** @description Appends a piece of reported evidence (a test run, a scan…) to an artifact. Kinds listed in delivery.supplyChain.attestationOnly (signature and provenance by default) are refused with 403: they are accepted only as attestations. delivery.supplyChain.reporters may restrict who reports a kind (403 for anyone else). */
     post: operations['AddEvidence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/artifacts/{artifactId}/attestations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Records a Sigstore bundle (v0.1 to v0.3) as verified evidence: a DSSE in-toto attestation (SLSA provenance, SPDX or CycloneDX SBOM, vulnerability scan, cosign signature predicate) or a message signature with the payload it signs. The backend verifies it offline against the configured trust (keyless: the Sigstore trusted root, certificate chain, SCT and transparency log; key-based: the configured public keys), binds it to the artifact (a subject must be its sha256 digest) and judges it against the attestation policies of the component's ladder (signer identity, provenance builder, source and ref). A bundle that fails is refused with 422 naming the check, what it found and what was expected, and nothing is stored; a bundle larger than delivery.supplyChain.maxBundleKb is refused with 413. The same bundle again answers 200 with the evidence already recorded. */
+    post: operations['AddAttestation'];
     delete?: never;
     options?: never;
     head?: never;
@@ -600,6 +617,8 @@ export interface components {
       /** @enum {string} */
       strategy: 'rolling' | 'blue-green' | 'canary';
       requiredEvidence: components['schemas']['EvidenceKind'][];
+      /** @description The required kinds that count only when verified from a Sigstore bundle. */
+      verifiedEvidence: components['schemas']['EvidenceKind'][];
       soakTimeSeconds: number;
       approvals: {
         count: number;
@@ -657,13 +676,62 @@ export interface components {
       summary?: components['schemas']['EvidenceSummary'];
       url?: components['schemas']['Url'];
     };
+    AttestationInput: {
+      /** @description The Sigstore bundle (JSON), as cosign or actions/attest write it. */
+      bundle: Record<string, never>;
+      /** @description For a message signature only: base64 of the bytes it signs (cosign's simple-signing JSON naming the image digest). */
+      payload?: string;
+      kind?: components['schemas']['EvidenceKind'];
+      url?: components['schemas']['Url'];
+    };
+    /** @description What the portal verified from a Sigstore bundle. */
+    Verification: {
+      mediaType: string;
+      bundleDigest: string;
+      /** @enum {string} */
+      content: 'dsse' | 'message-signature';
+      predicateType?: string;
+      signer: {
+        /** @enum {string} */
+        type: 'key' | 'certificate';
+        keyId?: string;
+        issuer?: string;
+        subject?: string;
+        sourceRepository?: string;
+        sourceRef?: string;
+        sourceCommit?: string;
+        runUrl?: string;
+      };
+      subjects: {
+        name?: string;
+        digest: {
+          [key: string]: string;
+        };
+      }[];
+      provenance?: {
+        builderId?: string;
+        buildType?: string;
+        sourceUri?: string;
+        sourceRepository?: string;
+        sourceRef?: string;
+        sourceCommit?: string;
+        workflow?: string;
+        runUrl?: string;
+      };
+      transparencyLog?: {
+        logIndex: string;
+        logId: string;
+        integratedTime?: components['schemas']['Timestamp'];
+      };
+      signedTimestamps?: number;
+    };
     Evidence: {
       id: number;
       kind: components['schemas']['EvidenceKind'];
       /** @enum {string} */
       result: 'passed' | 'failed';
       /**
-       * @description reported = a claim by CI; verified = checked by the backend.
+       * @description reported = a claim by CI; verified = a Sigstore bundle the backend verified.
        * @enum {string}
        */
       status: 'reported' | 'verified';
@@ -671,6 +739,7 @@ export interface components {
       url?: string;
       reportedBy: string;
       reportedAt: components['schemas']['Timestamp'];
+      verification?: components['schemas']['Verification'];
     };
     Quarantine: {
       reason: string;
@@ -1218,6 +1287,42 @@ export interface operations {
     };
     responses: {
       /** @description The evidence was recorded. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evidence'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AddAttestation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        artifactId: components['parameters']['artifactId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AttestationInput'];
+      };
+    };
+    responses: {
+      /** @description This bundle was already recorded for the artifact. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Evidence'];
+        };
+      };
+      /** @description The bundle verified and was recorded as verified evidence. */
       201: {
         headers: {
           [name: string]: unknown;
