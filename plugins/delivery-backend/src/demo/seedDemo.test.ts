@@ -10,8 +10,22 @@ import { createLedgerServices } from '../service/createServices';
 import { demoDigest, resolveTime, seedDemo } from './seedDemo';
 
 const root = resolve(__dirname, '../../../..');
-const appConfig = yaml.parse(
-  readFileSync(resolve(root, 'app-config.yaml'), 'utf8'),
+
+/** Substitutes `$file` as the config loader does, relative to the config file. */
+function withFiles(value: any): any {
+  if (Array.isArray(value)) return value.map(withFiles);
+  if (value && typeof value === 'object') {
+    if (typeof value.$file === 'string') {
+      return readFileSync(resolve(root, value.$file), 'utf8');
+    }
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, withFiles(v)]),
+    );
+  }
+  return value;
+}
+const appConfig = withFiles(
+  yaml.parse(readFileSync(resolve(root, 'app-config.yaml'), 'utf8')),
 );
 const entities: Entity[] = yaml
   .parseAllDocuments(
@@ -122,6 +136,30 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
         artifact: { tags: ['2.10.0'] },
         decision: 'awaiting-approval',
       });
+
+      // Signatures and provenance were signed with the demo key and verified.
+      const built = await store.getArtifactByDigest(
+        'component:default/payments-api',
+        demoDigest('payments-api', 143),
+      );
+      const evidence = await ledger.evidence.listEvidence(built!.id);
+      expect(
+        evidence
+          .filter(e => e.verification)
+          .map(e => `${e.kind} ${e.verification!.signer.type}`)
+          .sort(),
+      ).toEqual(['provenance key', 'signature key']);
+      // ledger-worker's signature predates verification: production says so.
+      const worker = await overview.overview('ledger-worker');
+      expect(worker.environments[2].candidate?.gates).toContainEqual(
+        expect.objectContaining({
+          gate: 'evidence',
+          verdict: 'failed',
+          message: expect.stringContaining(
+            'signature was only reported by github-actions, not verified',
+          ),
+        }),
+      );
 
       // Replaying again changes nothing: the ledger is no longer empty.
       expect(

@@ -7,7 +7,17 @@ import { Knex } from 'knex';
 import yaml from 'yaml';
 import { EntityLookup } from '../catalog/catalog';
 import { DeliveryConfig } from '../config/types';
-import { Actor, RolloutEventType, RolloutMetrics } from '../domain/types';
+import {
+  Actor,
+  Artifact,
+  RolloutEventType,
+  RolloutMetrics,
+} from '../domain/types';
+import {
+  githubProvenance,
+  inTotoStatement,
+  signWithKey,
+} from '../supplyChain/keyBundles';
 import { componentRef } from '../service/components';
 import { createLedgerServices } from '../service/createServices';
 
@@ -28,6 +38,11 @@ interface Step {
     results: Array<{
       kind: EvidenceKind;
       result: 'passed' | 'failed';
+      /**
+       * Recorded as reported, as before the portal verified bundles, even
+       * for kinds it now accepts only as attestations.
+       */
+      reported?: boolean;
       tests?: { passed: number; failed: number };
       vulnerabilities?: {
         critical: number;
@@ -110,6 +125,40 @@ function asReported(config: DeliveryConfig): DeliveryConfig {
 }
 
 /**
+ * Signs the demo's attestations with the demo key: a cosign signature
+ * statement and a SLSA provenance as GitHub's build workflow would make.
+ */
+function demoSigner(key: { id: string; privateKey: string }) {
+  return {
+    bundle(artifact: Artifact, kind: EvidenceKind) {
+      const repository = artifact.imageRepository.replace(/^ghcr\.io\//, '');
+      const predicate =
+        kind === 'provenance'
+          ? {
+              type: 'https://slsa.dev/provenance/v1',
+              body: githubProvenance({
+                repository,
+                ref: `refs/heads/${artifact.branch ?? 'main'}`,
+                commit: artifact.commitSha ?? '',
+                workflow: '.github/workflows/build.yaml',
+                runId: artifact.buildId ?? 0,
+              }),
+            }
+          : { type: 'https://sigstore.dev/cosign/sign/v1', body: {} };
+      return signWithKey(
+        inTotoStatement({
+          name: artifact.imageRepository,
+          digest: artifact.digest,
+          predicateType: predicate.type,
+          predicate: predicate.body,
+        }),
+        key,
+      );
+    },
+  };
+}
+
+/**
  * Resolves `-3d`, `-2h30m` or `-2d@10:00` (two days ago at 10:00 UTC)
  * against `now`.
  */
@@ -177,12 +226,17 @@ export async function seedDemo(options: {
   const { logger } = options;
   const now = options.now ?? Date.now();
   let clock = now;
-  const { ledger, artifacts, promotions, rollouts } = createLedgerServices({
-    knex: options.knex,
-    config: asReported(options.config),
-    catalog: options.catalog,
-    clock: () => clock,
-  });
+  const { ledger, artifacts, attestations, promotions, rollouts } =
+    createLedgerServices({
+      knex: options.knex,
+      config: asReported(options.config),
+      catalog: options.catalog,
+      clock: () => clock,
+    });
+  const attestable = new Set(options.config.supplyChain.attestationOnly);
+  const signer = options.config.demoSigningKey
+    ? demoSigner(options.config.demoSigningKey)
+    : undefined;
   const path = resolve(options.file);
   const scenario = yaml.parse(await readFile(path, 'utf8'), {
     merge: true,
@@ -277,19 +331,39 @@ export async function seedDemo(options: {
       const e = step.evidence;
       const id = await artifactId(e.component, e.build);
       for (const r of e.results) {
-        await artifacts.addEvidence(
-          id,
-          {
+        const url = `https://github.com/acme/${e.component}/actions/runs/${e.build}#${r.kind}`;
+        if (signer && attestable.has(r.kind) && !r.reported) {
+          const artifact = await artifacts.requireArtifact(id);
+          await attestations.attest(
+            artifact,
+            { bundle: signer.bundle(artifact, r.kind), url },
+            who,
+          );
+        } else if (attestable.has(r.kind)) {
+          // History from before verification: straight into the ledger.
+          await ledger.evidence.addEvidence({
+            artifactId: id,
             kind: r.kind,
             result: r.result,
-            summary:
-              r.tests || r.vulnerabilities
-                ? { tests: r.tests, vulnerabilities: r.vulnerabilities }
-                : undefined,
-            url: `https://github.com/acme/${e.component}/actions/runs/${e.build}#${r.kind}`,
-          },
-          who,
-        );
+            url,
+            reportedBy: who.ref,
+            reportedAt: clock,
+          });
+        } else {
+          await artifacts.addEvidence(
+            id,
+            {
+              kind: r.kind,
+              result: r.result,
+              summary:
+                r.tests || r.vulnerabilities
+                  ? { tests: r.tests, vulnerabilities: r.vulnerabilities }
+                  : undefined,
+              url,
+            },
+            who,
+          );
+        }
       }
     } else if (step.promote) {
       const p = step.promote;
