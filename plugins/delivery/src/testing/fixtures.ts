@@ -73,11 +73,46 @@ export const evidence: Evidence[] = [
   },
   {
     id: 3,
-    kind: 'signature',
+    kind: 'provenance',
     result: 'passed',
     status: 'verified',
     reportedBy: 'github-actions',
     reportedAt: hoursAgo(47),
+    verification: {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      bundleDigest: `sha256:${'b'.repeat(64)}`,
+      content: 'dsse',
+      predicateType: 'https://slsa.dev/provenance/v1',
+      signer: {
+        type: 'certificate',
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject:
+          'https://github.com/acme/payments-api/.github/workflows/build.yaml@refs/heads/main',
+        sourceRepository: 'github.com/acme/payments-api',
+        sourceCommit: 'c0ffee1234567890c0ffee1234567890c0ffee12',
+        runUrl:
+          'https://github.com/acme/payments-api/actions/runs/141/attempts/1',
+      },
+      subjects: [
+        {
+          name: 'ghcr.io/acme/payments-api',
+          digest: { sha256: 'a'.repeat(64) },
+        },
+      ],
+      provenance: {
+        builderId: 'https://github.com/actions/runner/github-hosted',
+        sourceRepository: 'github.com/acme/payments-api',
+        sourceRef: 'refs/heads/main',
+        sourceCommit: 'c0ffee1234567890c0ffee1234567890c0ffee12',
+        runUrl:
+          'https://github.com/acme/payments-api/actions/runs/141/attempts/1',
+      },
+      transparencyLog: {
+        logIndex: '152839447',
+        logId: 'wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0=',
+        integratedTime: hoursAgo(47),
+      },
+    },
   },
 ];
 
@@ -87,6 +122,7 @@ const env = (name: string, title: string) => ({
   executor: 'external' as const,
   strategy: 'rolling' as const,
   requiredEvidence: [],
+  verifiedEvidence: [],
   soakTimeSeconds: 0,
   approvals: {
     count: name === 'production' ? 1 : 0,
@@ -374,7 +410,7 @@ export function scorecard(ref = componentRef): Scorecard {
       },
       {
         id: 'signed-releases',
-        title: 'Production releases carry signature and provenance',
+        title: 'Production releases carry verified signature and provenance',
         status: 'fail',
         reason: 'the production release has no passed provenance evidence',
         fixUrl: 'https://docs.example.com/signing',

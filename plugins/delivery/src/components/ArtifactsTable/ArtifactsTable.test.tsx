@@ -63,6 +63,25 @@ describe('ArtifactsTable', () => {
     expect(
       within(drawer).getByRole('table', { name: 'All evidence' }),
     ).toHaveTextContent('image-scan');
+    // What the portal verified: signer, source and commit, builder, run, log entry.
+    const verified = within(drawer).getByRole('region', {
+      name: 'Verified provenance',
+    });
+    expect(verified).toHaveTextContent(
+      'Signed byhttps://github.com/acme/payments-api/.github/workflows/build.yaml@refs/heads/main (https://token.actions.githubusercontent.com)',
+    );
+    expect(verified).toHaveTextContent(
+      'Sourcegithub.com/acme/payments-api@c0ffee123456 (refs/heads/main)',
+    );
+    expect(verified).toHaveTextContent(
+      'Builderhttps://github.com/actions/runner/github-hosted',
+    );
+    expect(verified).toHaveTextContent('Transparency logentry 152839447');
+    expect(
+      within(verified).getByRole('link', {
+        name: /^github.com\/acme\/payments-api\/actions\/runs\/141\/attempts\/1/,
+      }),
+    ).toBeInTheDocument();
     expect(api.getArtifact).toHaveBeenCalledWith(
       '00000000-0000-4000-8000-000000000143',
     );

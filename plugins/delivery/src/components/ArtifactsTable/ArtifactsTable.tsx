@@ -34,6 +34,7 @@ import {
   shortDigest,
 } from '../common/format';
 import { GuardedButton } from '../common/GuardedButton';
+import { VerifiedAttestations } from '../common/VerifiedAttestations';
 import { PageControls } from '../common/PageControls';
 import { useToneClasses } from '../common/StatusChips';
 
@@ -145,6 +146,10 @@ function ArtifactDrawer(props: {
               Latest evidence
             </Typography>
             <EvidenceBadges evidence={a.evidence} />
+            <Typography variant="h6" component="h3" style={{ marginTop: 16 }}>
+              Verified attestations
+            </Typography>
+            <VerifiedAttestations evidence={a.evidenceHistory} />
             <Typography variant="h6" component="h3" style={{ marginTop: 16 }}>
               All evidence ({a.evidenceHistory.length})
             </Typography>

@@ -77,7 +77,9 @@ describe('EntityDeliveryContent', () => {
       ),
     ).toBeInTheDocument();
     expect(
-      within(dev).getByLabelText(/signature passed; verified by the portal/),
+      within(dev).getByLabelText(
+        /provenance passed; verified by the portal, signed by https:\/\/github.com\/acme\/payments-api\/.github\/workflows\/build.yaml@refs\/heads\/main \(https:\/\/token.actions.githubusercontent.com\), built by https:\/\/github.com\/actions\/runner\/github-hosted/,
+      ),
     ).toBeInTheDocument();
     // The next candidate is blocked, with the reason in words.
     expect(

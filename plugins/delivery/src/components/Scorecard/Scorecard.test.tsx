@@ -23,10 +23,10 @@ describe('ComponentScorecard', () => {
     ).toBeInTheDocument();
     expect(api.getScorecard).toHaveBeenCalledWith(componentRef);
     const failing = screen.getByRole('listitem', {
-      name: 'Production releases carry signature and provenance',
+      name: 'Production releases carry verified signature and provenance',
     });
     expect(failing).toHaveTextContent(
-      'Production releases carry signature and provenance — fails',
+      'Production releases carry verified signature and provenance — fails',
     );
     expect(failing).toHaveTextContent(
       'the production release has no passed provenance evidence',

@@ -6,6 +6,7 @@ import Cancel from '@material-ui/icons/Cancel';
 import VerifiedUser from '@material-ui/icons/VerifiedUser';
 import { Evidence } from '../../api';
 import { useToneClasses } from './StatusChips';
+import { signerName } from './VerifiedAttestations';
 
 const useStyles = makeStyles(theme => ({
   root: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5) },
@@ -56,8 +57,14 @@ function describe(e: Evidence): string {
   }
   parts.push(
     e.status === 'verified'
-      ? 'verified by the portal'
-      : `reported by ${e.reportedBy}`,
+      ? `verified by the portal${
+          e.verification ? `, signed by ${signerName(e.verification)}` : ''
+        }${
+          e.verification?.provenance?.builderId
+            ? `, built by ${e.verification.provenance.builderId}`
+            : ''
+        }`
+      : `reported by ${e.reportedBy}, not verified`,
   );
   return parts.join('; ');
 }
