@@ -414,14 +414,18 @@ describe('golden-path templates', () => {
             'artifact record',
             'evidence junit',
             'evidence trivy',
-            'evidence sigstore',
-            'cosign sign',
+            'evidence attest',
+            'actions/attest@v2',
+            'https://sigstore.dev/cosign/sign/v1',
             'actions/attest-build-provenance',
+            'actions/attest-sbom',
             'cache-from',
             'promote',
           ]) {
             expect(script).toContain(step);
           }
+          // Signatures and provenance are accepted only as verified bundles.
+          expect(script).not.toMatch(/--kind (signature|provenance|sbom)/);
           const deploy = yaml.parse(
             files.get('.github/workflows/deploy.yaml')!,
           );

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -15,6 +16,10 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import deliveryPlugin from '@backstage-delivery/plugin-delivery-backend';
+import {
+  inTotoStatement,
+  signWithKey,
+} from '@backstage-delivery/plugin-delivery-backend/src/supplyChain/keyBundles';
 import { ExitCode } from './exitCodes';
 
 jest.setTimeout(180_000);
@@ -23,6 +28,22 @@ const BIN = resolve(__dirname, '../bin/delivery');
 const COMPONENT = 'component:default/orders';
 const BUILD_1 = `sha256:${'1'.repeat(64)}`;
 const BUILD_2 = `sha256:${'2'.repeat(64)}`;
+
+const CI_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+/** A Sigstore bundle signed with the pipeline's key, as `cosign attest --key` makes. */
+const signature = (digest: string) =>
+  JSON.stringify(
+    signWithKey(
+      inTotoStatement({
+        name: 'ghcr.io/acme/orders',
+        digest,
+        predicateType: 'https://sigstore.dev/cosign/sign/v1',
+        predicate: {},
+      }),
+      { id: 'ci-key', privateKey: CI_KEY.privateKey },
+    ),
+  );
 
 const GROUPS: Record<string, string[]> = {
   'user:default/carol': ['group:default/platform'],
@@ -143,6 +164,16 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
         mockServices.rootConfig.factory({
           data: {
             delivery: {
+              supplyChain: {
+                keys: [
+                  {
+                    id: 'ci-key',
+                    publicKey: CI_KEY.publicKey
+                      .export({ type: 'spki', format: 'pem' })
+                      .toString(),
+                  },
+                ],
+              },
               ladders: {
                 standard: {
                   environments: [
@@ -483,6 +514,53 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
       state: 'succeeded',
       artifact: { digest: BUILD_1 },
     });
+  });
+
+  it('hands Sigstore bundles to the portal, which verifies them or says why not', async () => {
+    // BUILD_1 was recorded by the pipeline above.
+    const bundle = file('signature.sigstore.json', signature(BUILD_1));
+    const attested = await delivery(
+      ['evidence', 'attest', ...target(BUILD_1), bundle],
+      env,
+    );
+    expect(attested.stderr).toBe('');
+    expect(attested.code).toBe(0);
+    expect(attested.stdout).toMatch(
+      /Verified signature for .* from .*signature\.sigstore\.json: signed by ci-key/,
+    );
+    // The same bundle again (a retried step) records nothing new.
+    const again = await delivery(
+      ['evidence', 'attest', ...target(BUILD_1), bundle],
+      env,
+    );
+    expect(again.stdout).toContain('Already verified signature');
+
+    const wrong = await delivery(
+      [
+        'evidence',
+        'attest',
+        ...target(BUILD_1),
+        file('other.sigstore.json', signature(BUILD_2)),
+      ],
+      env,
+    );
+    expect(wrong.code).toBe(ExitCode.BAD_INPUT);
+    expect(wrong.stderr).toContain('The bundle was refused: subject: attests');
+
+    const reported = await delivery(
+      [
+        'evidence',
+        'add',
+        ...target(BUILD_1),
+        '--kind',
+        'signature',
+        '--result',
+        'passed',
+      ],
+      env,
+    );
+    expect(reported.code).toBe(ExitCode.NOT_ALLOWED);
+    expect(reported.stderr).toContain('delivery evidence attest --bundle');
   });
 
   it('exits with a code a pipeline can branch on', async () => {

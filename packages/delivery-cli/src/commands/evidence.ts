@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../exitCodes';
 import { addCounts, parseJUnit } from '../evidence/junit';
-import { inspectBundle } from '../evidence/sigstore';
 import { breaches, parseTrivy, Severity, SEVERITIES } from '../evidence/trivy';
 import { CliIO } from '../output';
 import {
@@ -39,6 +38,28 @@ async function read(file: string): Promise<string> {
   } catch (error) {
     throw new CliError(
       `Cannot read ${file}: ${(error as Error).message}`,
+      ExitCode.BAD_INPUT,
+    );
+  }
+}
+
+async function readBytes(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new CliError(
+      `Cannot read ${file}: ${(error as Error).message}`,
+      ExitCode.BAD_INPUT,
+    );
+  }
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `${file} is not JSON: ${(error as Error).message}`,
       ExitCode.BAD_INPUT,
     );
   }
@@ -171,20 +192,72 @@ export function evidenceCommand(io: CliIO): Command {
 
   withTarget(
     evidence
-      .command('sigstore')
+      .command('attest')
       .description(
-        'A signature or provenance attestation from a Sigstore bundle (cosign --bundle, actions/attest-build-provenance); its subject must be the image digest. Recorded as reported: the portal does not verify it cryptographically.',
+        'Signatures and attestations as Sigstore bundles (actions/attest, actions/attest-build-provenance, cosign --bundle). The portal verifies each one against its configured trust and records it as verified evidence, or refuses it (exit 2) saying which check failed.',
       )
-      .argument('<bundle>', 'the bundle JSON file'),
-  ).action(async (file: string, options, command: Command) => {
-    const facts = inspectBundle(await read(file), file, options.digest);
-    const ctx = contextOf(command, io);
-    await attach(
-      ctx,
-      options,
-      { kind: facts.kind, result: 'passed' },
-      facts.description,
+      .argument('<bundles...>', 'bundle JSON files')
+      .option(
+        '--kind <kind>',
+        `the evidence kind, for predicate types the portal does not know (${ALL_KINDS.join(
+          ', ',
+        )})`,
+      )
+      .option(
+        '--payload <file>',
+        'the signed bytes of a message-signature bundle (cosign sign-blob); attestations carry their own',
+      ),
+  ).action(async (files: string[], options, command: Command) => {
+    if (options.kind && !ALL_KINDS.includes(options.kind)) {
+      throw new CliError(
+        `--kind must be one of ${ALL_KINDS.join(', ')}`,
+        ExitCode.BAD_INPUT,
+      );
+    }
+    const bundles = await Promise.all(
+      files.map(async file => ({
+        file,
+        bundle: parseJson(await read(file), file),
+      })),
     );
+    const payload = options.payload
+      ? (await readBytes(options.payload)).toString('base64')
+      : undefined;
+    const ctx = contextOf(command, io);
+    const artifact = await artifactByDigest(
+      ctx,
+      options.component,
+      options.digest,
+    );
+    const url = options.reportUrl ?? githubDefaults(ctx.env).buildUrl;
+    for (const { file, bundle } of bundles) {
+      const { status, data } = await ctx.client.request<Schemas['Evidence']>(
+        'POST',
+        `/artifacts/${artifact.id}/attestations`,
+        {
+          body: {
+            bundle,
+            ...(options.kind ? { kind: options.kind } : {}),
+            ...(payload ? { payload } : {}),
+            ...(url ? { url } : {}),
+          },
+          // The portal records a bundle once: a repeat answers the same evidence.
+          idempotent: true,
+        },
+      );
+      const v = data.verification;
+      ctx.out.result(data, [
+        `${status === 200 ? 'Already verified' : 'Verified'} ${data.kind} for ${
+          artifact.tags.join(', ') || artifact.digest
+        } from ${file}: signed by ${
+          v?.signer.subject ?? v?.signer.keyId ?? 'unknown'
+        }${
+          v?.transparencyLog
+            ? `, transparency log entry ${v.transparencyLog.logIndex}`
+            : ''
+        }`,
+      ]);
+    }
   });
 
   withTarget(

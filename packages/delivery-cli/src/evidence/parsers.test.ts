@@ -1,6 +1,5 @@
 import { ExitCode } from '../exitCodes';
 import { addCounts, parseJUnit } from './junit';
-import { inspectBundle } from './sigstore';
 import { breaches, parseTrivy } from './trivy';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -101,82 +100,5 @@ describe('parseTrivy', () => {
     expect(breaches(counts, 'critical')).toBe(false);
     expect(breaches(counts, 'high')).toBe(true);
     expect(breaches(counts, 'low')).toBe(true);
-  });
-});
-
-describe('inspectBundle', () => {
-  const dsse = (predicateType: string, digest: string) =>
-    JSON.stringify({
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { certificate: { rawBytes: 'MII…' } },
-      dsseEnvelope: {
-        payloadType: 'application/vnd.in-toto+json',
-        payload: Buffer.from(
-          JSON.stringify({
-            _type: 'https://in-toto.io/Statement/v1',
-            subject: [
-              {
-                name: 'ghcr.io/acme/orders',
-                digest: { sha256: digest.slice(7) },
-              },
-            ],
-            predicateType,
-          }),
-        ).toString('base64'),
-        signatures: [{ sig: 'MEUC…' }],
-      },
-    });
-
-  it('tells provenance attestations from signatures', () => {
-    expect(
-      inspectBundle(
-        dsse('https://slsa.dev/provenance/v1', DIGEST),
-        'b.json',
-        DIGEST,
-      ),
-    ).toEqual({
-      kind: 'provenance',
-      description: 'attestation https://slsa.dev/provenance/v1',
-    });
-    expect(
-      inspectBundle(
-        dsse('https://cosign.sigstore.dev/attestation/v1', DIGEST),
-        'b.json',
-        DIGEST,
-      ).kind,
-    ).toBe('signature');
-    expect(
-      inspectBundle(
-        JSON.stringify({
-          mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.2',
-          verificationMaterial: {},
-          messageSignature: { signature: 'MEUC…' },
-        }),
-        'b.json',
-        DIGEST,
-      ),
-    ).toEqual({ kind: 'signature', description: 'message signature' });
-  });
-
-  it('refuses a bundle about another image, or something that is not a bundle', () => {
-    expect(() =>
-      inspectBundle(
-        dsse('https://slsa.dev/provenance/v1', OTHER),
-        'b.json',
-        DIGEST,
-      ),
-    ).toThrow(`b.json attests ${OTHER}, not ${DIGEST}`);
-    expect(() =>
-      inspectBundle('{"mediaType":"text/plain"}', 'b.json', DIGEST),
-    ).toThrow('b.json is not a Sigstore bundle (mediaType "text/plain")');
-    expect(() =>
-      inspectBundle(
-        JSON.stringify({
-          mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-        }),
-        'b.json',
-        DIGEST,
-      ),
-    ).toThrow('b.json has no verificationMaterial');
   });
 });
