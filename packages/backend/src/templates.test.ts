@@ -120,7 +120,13 @@ describe('golden-path templates', () => {
         deliveryPlugin,
         mockServices.rootConfig.factory({
           data: {
-            delivery: APP_CONFIG.delivery,
+            // The ladders as configured; the supply-chain keys and the demo
+            // ($file references) play no part in scaffolding.
+            delivery: {
+              ...APP_CONFIG.delivery,
+              supplyChain: undefined,
+              demo: undefined,
+            },
             scaffolder: {},
           },
         }),

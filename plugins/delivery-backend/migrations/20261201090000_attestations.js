@@ -14,7 +14,9 @@ exports.up = async function up(knex) {
     table
       .text('verification')
       .nullable()
-      .comment('JSON: the facts verified from the bundle (verified evidence only)');
+      .comment(
+        'JSON: the facts verified from the bundle (verified evidence only)',
+      );
     // mediumtext: MySQL's text holds 64 KiB, bundles may be larger.
     table
       .text('bundle', 'mediumtext')
@@ -39,7 +41,15 @@ exports.up = async function up(knex) {
  */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('delivery_evidence', table => {
-    table.dropUnique(['artifact_id', 'bundle_digest'], 'delivery_evidence_bundle_uq');
-    table.dropColumns('verification', 'bundle', 'signed_payload', 'bundle_digest');
+    table.dropUnique(
+      ['artifact_id', 'bundle_digest'],
+      'delivery_evidence_bundle_uq',
+    );
+    table.dropColumns(
+      'verification',
+      'bundle',
+      'signed_payload',
+      'bundle_digest',
+    );
   });
 };

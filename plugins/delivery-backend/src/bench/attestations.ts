@@ -7,6 +7,9 @@
  *
  *   yarn workspace @backstage-delivery/plugin-delivery-backend bench:attest
  */
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import knexFactory from 'knex';
 import { performance } from 'node:perf_hooks';
@@ -14,13 +17,36 @@ import { readDeliveryConfig } from '../config/readDeliveryConfig';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { createLedgerServices } from '../service/createServices';
 import { SigstoreVerifier } from '../supplyChain/SigstoreVerifier';
-import {
-  FIXTURE_SIGNER,
-  fixtureBundle,
-  keyBundle,
-  settingsWith,
-  testKey,
-} from '../supplyChain/__testUtils__/supplyChain';
+import { inTotoStatement, signWithKey } from '../supplyChain/keyBundles';
+
+/** A real public-good bundle (see supplyChain/__fixtures__/README.md) and its signer. */
+const fixture = (file: string) =>
+  JSON.parse(
+    readFileSync(
+      resolvePackagePath(
+        '@backstage-delivery/plugin-delivery-backend',
+        'src/supplyChain/__fixtures__',
+        file,
+      ),
+      'utf8',
+    ),
+  );
+const FIXTURE_SIGNER = {
+  issuer: 'https://github.com/login/oauth',
+  subject: 'brian@dehamer.com',
+};
+
+function keyBundle(key: { id: string; privateKey: KeyObject }, digest: string) {
+  return signWithKey(
+    inTotoStatement({
+      name: 'ghcr.io/acme/bench',
+      digest,
+      predicateType: 'https://sigstore.dev/cosign/sign/v1',
+      predicate: {},
+    }),
+    key,
+  );
+}
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
 
@@ -46,18 +72,27 @@ function percentiles(label: string, samples: number[]) {
 }
 
 async function main() {
-  const key = testKey('bench-key');
-  const verifier = new SigstoreVerifier(
-    settingsWith([key], {
-      policy: {
-        signers: [
-          { issuer: FIXTURE_SIGNER.issuer, subject: FIXTURE_SIGNER.subject },
-        ],
-        provenance: { builders: [], sourceFromCatalog: false, refs: [] },
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const key = {
+    id: 'bench-key',
+    privateKey: pair.privateKey,
+    publicKey: pair.publicKey
+      .export({ type: 'spki', format: 'pem' })
+      .toString(),
+  };
+  const config = readDeliveryConfig(
+    new ConfigReader({
+      delivery: {
+        supplyChain: {
+          keys: [{ id: key.id, publicKey: key.publicKey }],
+          signers: [{ key: key.id }, FIXTURE_SIGNER],
+          attestationOnly: [],
+        },
       },
     }),
   );
-  const keyless = fixtureBundle('v0.3');
+  const verifier = new SigstoreVerifier(config.supplyChain);
+  const keyless = fixture('bundleV03-dsse.sigstore');
   const first = performance.now();
   verifier.verify(keyless);
   console.log(
@@ -71,7 +106,7 @@ async function main() {
   perSecond(
     'keyless public-good bundle (v0.1, with inclusion proof)',
     ROUNDS,
-    () => verifier.verify(fixtureBundle('v0.1')),
+    () => verifier.verify(fixture('bundleV01-dsse-with-proof.sigstore')),
   );
   const digest = `sha256:${'ab'.repeat(32)}`;
   const signed = keyBundle(key, digest);
@@ -92,16 +127,6 @@ async function main() {
     metadata: { name: 'bench', namespace: 'default' },
     spec: { type: 'service', owner: 'team', lifecycle: 'production' },
   };
-  const config = readDeliveryConfig(
-    new ConfigReader({
-      delivery: {
-        supplyChain: {
-          keys: [{ id: key.id, publicKey: key.publicKey }],
-          attestationOnly: [],
-        },
-      },
-    }),
-  );
   const services = createLedgerServices({
     knex,
     config,

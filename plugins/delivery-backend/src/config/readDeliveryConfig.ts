@@ -124,7 +124,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     }
   }
 
-  const demoFile = config?.getOptionalString('demo.file') || undefined;
+  const demoFile = readDemoFile(config?.getOptionalConfig('demo'));
   const clusters = readClusters(root);
   checkExecutorClusters(ladders, clusters);
   const previews = readPreviews(config?.getOptionalConfig('previews'));
@@ -159,6 +159,19 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
   };
 }
 
+/** `delivery.demo.file`; an empty string (app-config.production.yaml) turns the demo off. */
+function readDemoFile(demo: Config | undefined): string | undefined {
+  const file = demo?.getOptional('file');
+  if (file === undefined || file === '') return undefined;
+  if (typeof file !== 'string') {
+    throw invalid(
+      'delivery.demo.file',
+      'must be a path, or empty to turn the demo off',
+    );
+  }
+  return file;
+}
+
 /** `delivery.demo.signingKey`: the private half of a trusted key, for demo attestations. */
 function readDemoSigningKey(
   demo: Config | undefined,
@@ -167,7 +180,7 @@ function readDemoSigningKey(
   checkKeys(demo, 'delivery.demo', ['file', 'signingKey']);
   const key = demo?.getOptionalConfig('signingKey');
   // Without a demo, the key is never used, nor checked against the trust.
-  if (!key || !demo?.getOptionalString('file')) return undefined;
+  if (!key || !readDemoFile(demo)) return undefined;
   checkKeys(key, 'delivery.demo.signingKey', ['id', 'privateKey']);
   const id = key.getString('id');
   if (!keyIds.includes(id)) {

@@ -70,7 +70,10 @@ describe('delivery.supplyChain', () => {
         attestationOnly: ['signature', 'provenance', 'sbom'],
         maxBundleKb: 64,
       },
-      demo: { signingKey: { id: 'ci', privateKey: PRIVATE } },
+      demo: {
+        file: 'demo.yaml',
+        signingKey: { id: 'ci', privateKey: PRIVATE },
+      },
       ladders: ladder(
         {
           supplyChain: {
@@ -97,6 +100,12 @@ describe('delivery.supplyChain', () => {
     expect(supplyChain.reporters.get('unit-test')).toEqual(['github-actions']);
     expect(supplyChain.maxBundleBytes).toBe(64 * 1024);
     expect(config.demoSigningKey).toEqual({ id: 'ci', privateKey: PRIVATE });
+    // Without a demo the key is ignored (app-config.production.yaml turns it off).
+    expect(
+      read({
+        demo: { file: '', signingKey: { id: 'gone', privateKey: PRIVATE } },
+      }).demoSigningKey,
+    ).toBeUndefined();
 
     const [dev, production] = config.ladders.get('standard')!.environments;
     expect(dev.attestationPolicy).toEqual({
@@ -196,7 +205,10 @@ describe('delivery.supplyChain', () => {
     [
       {
         supplyChain: { keys: [{ id: 'ci', publicKey: PUBLIC }] },
-        demo: { signingKey: { id: 'other', privateKey: PRIVATE } },
+        demo: {
+          file: 'demo.yaml',
+          signingKey: { id: 'other', privateKey: PRIVATE },
+        },
       },
       "'other' is not a key of delivery.supplyChain.keys, so its attestations would be refused",
     ],

@@ -998,7 +998,7 @@ describe('delivery metrics API', () => {
     expect(byId['signed-releases']).toMatchObject({
       status: 'fail',
       reason:
-        'the production release has no passed signature or provenance evidence',
+        'the production release has no verified signature or provenance',
       fixUrl: expect.stringMatching(/^https:/),
     });
     expect(byId['required-evidence']).toMatchObject({
