@@ -15,11 +15,10 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import deliveryPlugin from '@backstage-delivery/plugin-delivery-backend';
-import {
+import deliveryPlugin, {
   inTotoStatement,
   signWithKey,
-} from '@backstage-delivery/plugin-delivery-backend/src/supplyChain/keyBundles';
+} from '@backstage-delivery/plugin-delivery-backend';
 import { ExitCode } from './exitCodes';
 
 jest.setTimeout(180_000);

@@ -997,8 +997,7 @@ describe('delivery metrics API', () => {
     ]);
     expect(byId['signed-releases']).toMatchObject({
       status: 'fail',
-      reason:
-        'the production release has no verified signature or provenance',
+      reason: 'the production release has no verified signature or provenance',
       fixUrl: expect.stringMatching(/^https:/),
     });
     expect(byId['required-evidence']).toMatchObject({
