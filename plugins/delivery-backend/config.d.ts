@@ -415,6 +415,12 @@ export interface Config {
       maxBundleKb?: number;
     };
 
+    /**
+     * Whether links a client sends (build, evidence and attestation URLs) may
+     * be http as well as https. Default false; other schemes are always refused.
+     */
+    allowHttpUrls?: boolean;
+
     /** Demo data for local use (`make start`). */
     demo?: {
       /**

@@ -91,6 +91,8 @@ export interface DeliveryConfig {
   previews?: PreviewSettings;
   scorecard: ScorecardSettings;
   supplyChain: SupplyChainSettings;
+  /** Whether links (build, evidence) may be http as well as https. */
+  allowHttpUrls: boolean;
   demoFile?: string;
   /** PEM private key the demo signs its attestations with. */
   demoSigningKey?: { id: string; privateKey: string };

@@ -45,6 +45,7 @@ export function createLedgerServices(options: {
       ledger,
       components,
       reporting: config.supplyChain,
+      allowHttpUrls: config.allowHttpUrls,
       clock,
     }),
     attestations,

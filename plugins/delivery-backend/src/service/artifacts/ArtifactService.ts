@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
+  InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
@@ -8,6 +9,7 @@ import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
 import { Ledger } from '../../database/Ledger';
 import { Page } from '../../database/util';
 import { ReportingPolicy, reportingRefusal } from '../../domain/attestations';
+import { urlRefusal } from '../../domain/inputs';
 import { shortDigest } from '../../domain/describe';
 import {
   Actor,
@@ -31,6 +33,7 @@ export class ArtifactService {
   private readonly ledger: Ledger;
   private readonly components: ComponentResolver;
   private readonly reporting: ReportingPolicy;
+  private readonly allowHttpUrls: boolean;
   private readonly clock: () => number;
   private readonly newId: () => string;
 
@@ -39,12 +42,15 @@ export class ArtifactService {
     components: ComponentResolver;
     /** Which kinds may be reported without a bundle, and by whom. */
     reporting: ReportingPolicy;
+    /** Whether links may be http as well as https (`delivery.allowHttpUrls`). */
+    allowHttpUrls?: boolean;
     clock?: () => number;
     newId?: () => string;
   }) {
     this.ledger = options.ledger;
     this.components = options.components;
     this.reporting = options.reporting;
+    this.allowHttpUrls = options.allowHttpUrls ?? false;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -54,6 +60,7 @@ export class ArtifactService {
     input: ArtifactInput,
     actor: Actor,
   ): Promise<{ artifact: Artifact; created: boolean }> {
+    this.checkUrl('buildUrl', input.buildUrl);
     const ref = componentRef(input.componentRef);
     await this.components.entity(ref);
     return this.ledger.artifacts.recordArtifact(
@@ -66,6 +73,12 @@ export class ArtifactService {
       actor.ref,
       this.clock(),
     );
+  }
+
+  /** 400 for a link that is not https (or http where allowed). */
+  checkUrl(field: string, url: string | undefined) {
+    const refusal = urlRefusal(field, url, this.allowHttpUrls);
+    if (refusal) throw new InputError(refusal);
   }
 
   async requireArtifact(id: string): Promise<Artifact> {
@@ -122,6 +135,7 @@ export class ArtifactService {
     },
     actor: Actor,
   ): Promise<{ artifact: Artifact; evidence: Evidence }> {
+    this.checkUrl('url', input.url);
     const artifact = await this.requireArtifact(artifactId);
     const refusal = reportingRefusal(input.kind, actor, this.reporting);
     if (refusal) throw new NotAllowedError(refusal);

@@ -25,6 +25,7 @@ import { Artifact, deliveryApiRef } from '../../api';
 import { useCursorPages } from '../../hooks/useCursorPages';
 import { DeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { ActionDialog } from '../common/ActionDialog';
+import { SafeLink } from '../common/SafeLink';
 import { EvidenceBadges, EvidenceSummary } from '../common/EvidenceBadges';
 import {
   actorName,
@@ -120,7 +121,7 @@ function ArtifactDrawer(props: {
               <dt>Build</dt>
               <dd>
                 {a.buildUrl ? (
-                  <Link to={a.buildUrl}>{a.buildId ?? a.buildUrl}</Link>
+                  <SafeLink to={a.buildUrl}>{a.buildId ?? a.buildUrl}</SafeLink>
                 ) : (
                   a.buildId ?? '—'
                 )}
@@ -166,7 +167,7 @@ function ArtifactDrawer(props: {
                 {[...a.evidenceHistory].reverse().map(e => (
                   <TableRow key={e.id}>
                     <TableCell>
-                      {e.url ? <Link to={e.url}>{e.kind}</Link> : e.kind}
+                      <SafeLink to={e.url}>{e.kind}</SafeLink>
                     </TableCell>
                     <TableCell
                       className={e.result === 'passed' ? tone.ok : tone.bad}
@@ -181,7 +182,11 @@ function ArtifactDrawer(props: {
             </Table>
             <div style={{ marginTop: 16 }}>
               <GuardedButton
-                blockedBecause={props.permissions.quarantine.blockedBecause}
+                blockedBecause={
+                  a.quarantine
+                    ? props.permissions.lift.blockedBecause
+                    : props.permissions.quarantine.blockedBecause
+                }
                 onClick={() => setDialog(a.quarantine ? 'lift' : 'quarantine')}
               >
                 {a.quarantine ? 'Lift quarantine' : 'Quarantine'}

@@ -1,4 +1,4 @@
-import { Link } from '@backstage/core-components';
+import { SafeLink } from '../common/SafeLink';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
@@ -77,7 +77,7 @@ export function ExecutionProgress(props: {
       )}
       {progress.links?.map(link => (
         <Typography variant="body2" key={link.url}>
-          <Link to={link.url}>{link.title}</Link>
+          <SafeLink to={link.url}>{link.title}</SafeLink>
         </Typography>
       ))}
     </Box>

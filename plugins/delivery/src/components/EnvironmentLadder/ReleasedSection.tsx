@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { Link } from '@backstage/core-components';
+import { SafeLink } from '../common/SafeLink';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
@@ -60,9 +61,9 @@ export function ReleasedSection(props: {
         {release.artifact.buildUrl && (
           <>
             {' · '}
-            <Link to={release.artifact.buildUrl}>
+            <SafeLink to={release.artifact.buildUrl}>
               build {release.artifact.buildId ?? ''}
-            </Link>
+            </SafeLink>
           </>
         )}
       </Typography>

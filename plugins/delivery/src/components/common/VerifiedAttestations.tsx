@@ -1,4 +1,5 @@
 import { Link } from '@backstage/core-components';
+import { SafeLink } from './SafeLink';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import VerifiedUser from '@material-ui/icons/VerifiedUser';
@@ -87,7 +88,7 @@ function Details(props: { v: Verification }) {
         <>
           <dt>Build run</dt>
           <dd>
-            <Link to={runUrl}>{runUrl.replace(/^https:\/\//, '')}</Link>
+            <SafeLink to={runUrl}>{runUrl.replace(/^https:\/\//, '')}</SafeLink>
           </dd>
         </>
       )}

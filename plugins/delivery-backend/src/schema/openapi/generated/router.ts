@@ -768,6 +768,7 @@ export const spec = {
             schema: {
               type: 'string',
               maxLength: 4000,
+              pattern: '^[A-Za-z0-9+/=_-]*$',
             },
           },
         ],
@@ -1282,6 +1283,7 @@ export const spec = {
         schema: {
           type: 'string',
           maxLength: 200,
+          pattern: '^[A-Za-z0-9+/=_-]*$',
         },
       },
     },
@@ -1334,16 +1336,36 @@ export const spec = {
       Text: {
         type: 'string',
         maxLength: 2000,
+        pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$',
+        description:
+          'Free text; tabs and line breaks allowed, no other control characters.',
       },
       RequiredText: {
         type: 'string',
         minLength: 1,
         maxLength: 2000,
+        pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$',
+      },
+      Line: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[^\\u0000-\\u001F\\u007F]*$',
+        description: 'One line of text, no control characters.',
       },
       Url: {
         type: 'string',
         format: 'uri',
         maxLength: 2000,
+        pattern: '^https?://[^\\s\\u0000-\\u001F\\u007F]+$',
+        description:
+          'An https URL (http only where delivery.allowHttpUrls is set).',
+      },
+      Count: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 2147483647,
+        description: 'A count that fits a 32-bit column on every engine.',
       },
       Timestamp: {
         type: 'string',
@@ -2017,14 +2039,10 @@ export const spec = {
             $ref: '#/components/schemas/Timestamp',
           },
           branch: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
+            $ref: '#/components/schemas/Line',
           },
           buildId: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
+            $ref: '#/components/schemas/Line',
           },
           buildUrl: {
             $ref: '#/components/schemas/Url',
@@ -2032,11 +2050,13 @@ export const spec = {
           sizeBytes: {
             type: 'integer',
             minimum: 0,
+            maximum: 9007199254740991,
           },
           baseImage: {
             type: 'string',
             minLength: 1,
             maxLength: 512,
+            pattern: '^[^\\s\\u0000-\\u001F\\u007F]+$',
           },
         },
       },
@@ -2050,16 +2070,13 @@ export const spec = {
             required: ['passed', 'failed'],
             properties: {
               passed: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
               failed: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
               skipped: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
             },
           },
@@ -2069,20 +2086,16 @@ export const spec = {
             required: ['critical', 'high'],
             properties: {
               critical: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
               high: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
               medium: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
               low: {
-                type: 'integer',
-                minimum: 0,
+                $ref: '#/components/schemas/Count',
               },
             },
           },
@@ -2121,6 +2134,7 @@ export const spec = {
           payload: {
             type: 'string',
             maxLength: 65536,
+            pattern: '^[A-Za-z0-9+/]*={0,2}$',
             description:
               "For a message signature only: base64 of the bytes it signs (cosign's simple-signing JSON naming the image digest).",
           },
@@ -2667,16 +2681,15 @@ export const spec = {
             maximum: 1,
           },
           restarts: {
-            type: 'integer',
-            minimum: 0,
+            $ref: '#/components/schemas/Count',
           },
           readinessFailures: {
-            type: 'integer',
-            minimum: 0,
+            $ref: '#/components/schemas/Count',
           },
           p95LatencyMs: {
             type: 'number',
             minimum: 0,
+            maximum: 86400000,
           },
         },
       },
@@ -3247,11 +3260,10 @@ export const spec = {
           pullRequest: {
             type: 'integer',
             minimum: 1,
+            maximum: 2147483647,
           },
           branch: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 255,
+            $ref: '#/components/schemas/Line',
           },
           digest: {
             $ref: '#/components/schemas/Digest',

@@ -430,10 +430,18 @@ export interface components {
     EntityRef: string;
     /** @description The image digest, sha256:<64 lowercase hex>. */
     Digest: string;
+    /** @description Free text; tabs and line breaks allowed, no other control characters. */
     Text: string;
     RequiredText: string;
-    /** Format: uri */
+    /** @description One line of text, no control characters. */
+    Line: string;
+    /**
+     * Format: uri
+     * @description An https URL (http only where delivery.allowHttpUrls is set).
+     */
     Url: string;
+    /** @description A count that fits a 32-bit column on every engine. */
+    Count: number;
     /** Format: date-time */
     Timestamp: string;
     /** @enum {string} */
@@ -650,23 +658,23 @@ export interface components {
       tags?: string[];
       commitSha: string;
       commitTime?: components['schemas']['Timestamp'];
-      branch?: string;
-      buildId?: string;
+      branch?: components['schemas']['Line'];
+      buildId?: components['schemas']['Line'];
       buildUrl?: components['schemas']['Url'];
       sizeBytes?: number;
       baseImage?: string;
     };
     EvidenceSummary: {
       tests?: {
-        passed: number;
-        failed: number;
-        skipped?: number;
+        passed: components['schemas']['Count'];
+        failed: components['schemas']['Count'];
+        skipped?: components['schemas']['Count'];
       };
       vulnerabilities?: {
-        critical: number;
-        high: number;
-        medium?: number;
-        low?: number;
+        critical: components['schemas']['Count'];
+        high: components['schemas']['Count'];
+        medium?: components['schemas']['Count'];
+        low?: components['schemas']['Count'];
       };
     };
     EvidenceInput: {
@@ -851,8 +859,8 @@ export interface components {
     };
     RolloutMetrics: {
       errorRate?: number;
-      restarts?: number;
-      readinessFailures?: number;
+      restarts?: components['schemas']['Count'];
+      readinessFailures?: components['schemas']['Count'];
       p95LatencyMs?: number;
     };
     RolloutEventInput: {
@@ -1037,7 +1045,7 @@ export interface components {
     PreviewInput: {
       component: components['schemas']['ComponentRef'];
       pullRequest?: number;
-      branch?: string;
+      branch?: components['schemas']['Line'];
       digest?: components['schemas']['Digest'];
       ttl?: components['schemas']['Ttl'];
     };
