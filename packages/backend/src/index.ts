@@ -15,9 +15,12 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
+// The delivery permission policy instead of allow-all: owners deliver their
+// components, the platform group overrides, CI does what its access
+// restrictions allow (delivery.permissionPolicy in app-config.yaml).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  import('@backstage-delivery/plugin-delivery-backend-module-permission-policy'),
 );
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));

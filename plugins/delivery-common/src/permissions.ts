@@ -25,7 +25,8 @@ export const deliveryArtifactRecordPermission = createPermission({
 });
 
 /**
- * Request (and abort) a promotion of a component's artifact into an environment.
+ * Request a promotion of a component's artifact into an environment; the
+ * requester may also abort their own request before it executes.
  *
  * @public
  */
@@ -60,7 +61,7 @@ export const deliveryPromotionRollbackPermission = createPermission({
 });
 
 /**
- * Quarantine an artifact (so that it cannot be promoted) or lift a quarantine.
+ * Quarantine an artifact, so that it cannot be promoted.
  *
  * @public
  */
@@ -94,6 +95,41 @@ export const deliveryPreviewManagePermission = createPermission({
 });
 
 /**
+ * Report a promotion's rollout events (deploying, verifying, succeeded,
+ * failed): the events that create releases and trigger rollbacks.
+ *
+ * @public
+ */
+export const deliveryPromotionReportPermission = createPermission({
+  name: 'delivery.promotion.report',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Abort a promotion someone else requested, a rollback, or one under way.
+ * (Requesters abort their own requests with the request permission.)
+ *
+ * @public
+ */
+export const deliveryPromotionAbortPermission = createPermission({
+  name: 'delivery.promotion.abort',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Lift an artifact's quarantine, letting it be promoted again.
+ *
+ * @public
+ */
+export const deliveryArtifactLiftPermission = createPermission({
+  name: 'delivery.artifact.lift',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Every permission of the delivery plugin.
  *
  * @public
@@ -107,4 +143,7 @@ export const deliveryPermissions = [
   deliveryArtifactQuarantinePermission,
   deliveryPromotionOverridePermission,
   deliveryPreviewManagePermission,
+  deliveryPromotionReportPermission,
+  deliveryPromotionAbortPermission,
+  deliveryArtifactLiftPermission,
 ];

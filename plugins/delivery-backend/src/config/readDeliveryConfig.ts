@@ -27,9 +27,12 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'previews',
     'scorecard',
     'demo',
+    'allowHttpUrls',
     'defaultExecutor',
     'execution',
     'supplyChain',
+    // Read by the permission policy module, not by this plugin.
+    'permissionPolicy',
   ]);
   const supplyChain = readSupplyChain(config?.getOptionalConfig('supplyChain'));
   const defaultExecutor = readExecutor(
@@ -151,6 +154,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
       maxSizeBytes: maxSizeMb === undefined ? undefined : maxSizeMb * 1e6,
     },
     supplyChain,
+    allowHttpUrls: config?.getOptionalBoolean('allowHttpUrls') ?? false,
     demoFile,
     demoSigningKey: readDemoSigningKey(
       config?.getOptionalConfig('demo'),

@@ -777,6 +777,32 @@ describe('delivery API', () => {
         .set('authorization', ci);
       expect(read.status).toBe(403);
     });
+
+    it('lets CI abort only what it requested, and people abort their own requests', async () => {
+      const { body: artifact } = await record(61);
+      await evidence(artifact.id, 'unit-test');
+      // Alice asks for dev; CI may not abort her request, she may.
+      const byAlice = await promote(61, 'dev', user('alice'));
+      expect(byAlice.status).toBe(201);
+      const ciAbort = await request(server)
+        .post(`/api/delivery/promotions/${byAlice.body.id}/abort`)
+        .set('authorization', ci)
+        .send({ reason: 'cleanup' });
+      expect(ciAbort.status).toBe(403);
+      expect(ciAbort.body.error.message).toBe(
+        'external:test-service may abort only promotions it requested; this one was requested by user:default/alice',
+      );
+      const still = await request(server)
+        .get(`/api/delivery/promotions/${byAlice.body.id}`)
+        .set('authorization', ci);
+      expect(still.body.state).not.toBe('aborted');
+      const own = await request(server)
+        .post(`/api/delivery/promotions/${byAlice.body.id}/abort`)
+        .set('authorization', user('alice'))
+        .send({ reason: 'wrong build' });
+      expect(own.status).toBe(200);
+      expect(own.body.state).toBe('aborted');
+    });
   });
 });
 

@@ -1,7 +1,9 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  deliveryArtifactLiftPermission,
   deliveryArtifactQuarantinePermission,
   deliveryPreviewManagePermission,
+  deliveryPromotionAbortPermission,
   deliveryPromotionApprovePermission,
   deliveryPromotionOverridePermission,
   deliveryPromotionRequestPermission,
@@ -41,7 +43,12 @@ export function useDeliveryPermissions(componentRef: string) {
     request: useAction(
       deliveryPromotionRequestPermission,
       componentRef,
-      'request or abort promotions',
+      'request promotions',
+    ),
+    abort: useAction(
+      deliveryPromotionAbortPermission,
+      componentRef,
+      "abort others' promotions, rollbacks or promotions under way",
     ),
     approve: useAction(
       deliveryPromotionApprovePermission,
@@ -57,6 +64,11 @@ export function useDeliveryPermissions(componentRef: string) {
       deliveryArtifactQuarantinePermission,
       componentRef,
       'quarantine builds',
+    ),
+    lift: useAction(
+      deliveryArtifactLiftPermission,
+      componentRef,
+      'lift quarantines',
     ),
     override: useAction(
       deliveryPromotionOverridePermission,

@@ -1,4 +1,5 @@
 import {
+  deliveryArtifactLiftPermission,
   deliveryArtifactQuarantinePermission,
   deliveryArtifactRecordPermission,
 } from '@backstage-delivery/plugin-delivery-common';
@@ -128,6 +129,7 @@ export function artifactRoutes(
           deliveryArtifactRecordPermission,
           artifact.componentRef,
         );
+        artifacts.checkUrl('url', req.body.url);
         return attestations.attest(artifact, req.body, actor);
       },
       {
@@ -168,7 +170,9 @@ export function artifactRoutes(
         async () => {
           await ctx.authorize(
             credentials,
-            deliveryArtifactQuarantinePermission,
+            action === 'quarantine'
+              ? deliveryArtifactQuarantinePermission
+              : deliveryArtifactLiftPermission,
             artifact.componentRef,
           );
           if (action === 'quarantine') {

@@ -1,15 +1,18 @@
 import { AuditorServiceEventSeverityLevel } from '@backstage/backend-plugin-api';
 import {
-  deliveryArtifactRecordPermission,
+  deliveryPromotionAbortPermission,
   deliveryPromotionApprovePermission,
   deliveryPromotionOverridePermission,
+  deliveryPromotionReportPermission,
   deliveryPromotionRequestPermission,
   deliveryPromotionRollbackPermission,
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
+import { NotAllowedError } from '@backstage/errors';
 import express from 'express';
 import { JsonObject } from '@backstage/types';
 import type { LadderConfig } from '../../config/types';
+import { abortAuthority } from '../../domain/abort';
 import { isProductionLike } from '../../domain/ladder';
 import { Promotion, PromotionKind } from '../../domain/types';
 import { componentRef } from '../components';
@@ -239,9 +242,14 @@ export function promotionRoutes(
       req,
       decisionEvent(promotion, 'abort'),
       async () => {
+        const authority = abortAuthority(promotion, actor);
+        if ('refusal' in authority)
+          throw new NotAllowedError(authority.refusal);
         await ctx.authorize(
           credentials,
-          deliveryPromotionRequestPermission,
+          authority.permission === 'request'
+            ? deliveryPromotionRequestPermission
+            : deliveryPromotionAbortPermission,
           promotion.componentRef,
         );
         return promotions.abort(promotion.id, req.body?.reason, actor);
@@ -271,7 +279,7 @@ export function promotionRoutes(
       async () => {
         await ctx.authorize(
           credentials,
-          deliveryArtifactRecordPermission,
+          deliveryPromotionReportPermission,
           promotion.componentRef,
         );
         return rollouts.reportRolloutEvent(promotion.id, req.body, actor);

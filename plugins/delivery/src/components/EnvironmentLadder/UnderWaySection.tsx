@@ -75,7 +75,13 @@ export function UnderWaySection(props: {
           </>
         )}
         <GuardedButton
-          blockedBecause={permissions.request.blockedBecause}
+          // The backend decides exactly: requesters abort their own requests
+          // before they execute; anything else takes the abort permission.
+          blockedBecause={
+            permissions.request.allowed || permissions.abort.allowed
+              ? undefined
+              : permissions.abort.blockedBecause
+          }
           onClick={() => open({ action: 'abort' })}
         >
           Abort

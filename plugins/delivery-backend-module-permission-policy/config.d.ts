@@ -1,0 +1,19 @@
+export interface Config {
+  delivery?: {
+    /** The delivery permission policy (plugins/delivery-backend-module-permission-policy). */
+    permissionPolicy?: {
+      /** Entity refs of the platform groups. Default `group:default/platform`. */
+      platformGroups?: string[];
+      /**
+       * Who among users holds each delivery permission: everyone, owners (of
+       * the component, and the platform groups), platform or nobody. Service
+       * principals are limited by their accessRestrictions instead.
+       */
+      permissions?: {
+        [permission: string]: 'everyone' | 'owners' | 'platform' | 'nobody';
+      };
+      /** Other plugins' permissions: allow (default, as allow-all) or deny. */
+      otherPermissions?: 'allow' | 'deny';
+    };
+  };
+}
