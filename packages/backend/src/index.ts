@@ -20,7 +20,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // restrictions allow (delivery.permissionPolicy in app-config.yaml).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
-  import('@backstage-delivery/plugin-delivery-backend-module-permission-policy'),
+  import(
+    '@backstage-delivery/plugin-delivery-backend-module-permission-policy'
+  ),
 );
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));

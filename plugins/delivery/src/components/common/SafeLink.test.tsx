@@ -6,10 +6,18 @@ describe('SafeLink', () => {
   it('links http(s) URLs and shows anything else as text', async () => {
     await renderInTestApp(
       <>
-        <div><SafeLink to="https://ci.example.com/builds/1">build 1</SafeLink></div>
-        <div><SafeLink to="javascript:alert(1)">build 2</SafeLink></div>
-        <div><SafeLink to="data:text/html,x">build 3</SafeLink></div>
-        <div><SafeLink>build 4</SafeLink></div>
+        <div>
+          <SafeLink to="https://ci.example.com/builds/1">build 1</SafeLink>
+        </div>
+        <div>
+          <SafeLink to="javascript:alert(1)">build 2</SafeLink>
+        </div>
+        <div>
+          <SafeLink to="data:text/html,x">build 3</SafeLink>
+        </div>
+        <div>
+          <SafeLink>build 4</SafeLink>
+        </div>
       </>,
     );
     expect(screen.getByRole('link', { name: /build 1/ })).toHaveAttribute(
