@@ -3,7 +3,7 @@ import { expect, Page } from '@playwright/test';
 /** Where the tests leave screenshots (kept with the HTML report). */
 export const screenshots = 'e2e-test-report/screenshots';
 
-/** Signs in as the guest user of app-config.yaml (a member of team-payments). */
+/** Signs in as the guest user of app-config.yaml (a member of team-payments and team-storefront, not platform). */
 export async function signInAsGuest(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();

@@ -7,7 +7,13 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { CustomErrorBase, NotAllowedError } from '@backstage/errors';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CustomErrorBase,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -17,6 +23,7 @@ import { JsonObject } from '@backstage/types';
 import { deliveryReadPermission } from '@backstage-delivery/plugin-delivery-common';
 import { ApiRouter as TypedApiRouter } from '@backstage/backend-openapi-utils';
 import express from 'express';
+import { catalogAs, ComponentCatalog } from '../../catalog/catalog';
 import { Actor } from '../../domain/types';
 import { spec } from '../../schema/openapi/generated/router';
 
@@ -44,10 +51,23 @@ export interface RequestContext {
     req: Request,
     allow: Array<'user' | 'service'>,
   ): Promise<{ credentials: BackstageCredentials; actor: Actor }>;
-  /** The caller of a read route, once allowed to read the ledger (401/403 otherwise). */
-  reader(
-    req: Request,
-  ): Promise<{ credentials: BackstageCredentials; actor: Actor }>;
+  /**
+   * The caller of a read route, once allowed to read the ledger (401/403
+   * otherwise), and the catalog as the caller sees it.
+   */
+  reader(req: Request): Promise<{
+    credentials: BackstageCredentials;
+    actor: Actor;
+    catalog: ComponentCatalog;
+    /** The refs among these whose components the caller may see in the catalog. */
+    visible(refs: string[]): Promise<Set<string>>;
+    /**
+     * 404 with `message` unless the caller sees the component in the
+     * catalog: a component they may not see answers as one that does not
+     * exist, so its existence does not leak.
+     */
+    requireVisible(ref: string, message: string): Promise<void>;
+  }>;
   /** 403 unless the permission framework allows the caller. */
   authorize(
     credentials: BackstageCredentials,
@@ -80,13 +100,30 @@ export function createRequestContext(deps: {
   userInfo: UserInfoService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  catalog: CatalogService;
 }): RequestContext {
   const { auth, httpAuth, userInfo, permissions, auditor } = deps;
   const ctx: RequestContext = {
     async reader(req) {
       const caller = await ctx.caller(req, ['user', 'service']);
       await ctx.authorize(caller.credentials, deliveryReadPermission);
-      return caller;
+      const catalog = catalogAs(deps.catalog, caller.credentials);
+      const visible = async (refs: string[]) =>
+        new Set(
+          (await catalog.byRefs([...new Set(refs)])).map(e =>
+            stringifyEntityRef(e),
+          ),
+        );
+      return {
+        ...caller,
+        catalog,
+        visible,
+        async requireVisible(ref, message) {
+          if (!(await visible([ref])).has(ref)) {
+            throw new NotFoundError(message);
+          }
+        },
+      };
     },
 
     async caller(req, allow) {

@@ -61,8 +61,10 @@ export function artifactRoutes(
   });
 
   api.get('/artifacts', async (req, res) => {
-    await ctx.reader(req);
-    const page = await artifacts.listArtifacts(req.query.component, {
+    const { requireVisible } = await ctx.reader(req);
+    const ref = componentRef(req.query.component);
+    await requireVisible(ref, `${ref} is not in the catalog`);
+    const page = await artifacts.listArtifacts(ref, {
       limit: req.query.limit ?? DEFAULT_PAGE_SIZE,
       cursor: req.query.cursor,
       digest: req.query.digest,
@@ -74,10 +76,14 @@ export function artifactRoutes(
   });
 
   api.get('/artifacts/:artifactId', async (req, res) => {
-    await ctx.reader(req);
-    res.json(
-      artifactDetailJson(await artifacts.getArtifact(req.params.artifactId)),
+    const { requireVisible } = await ctx.reader(req);
+    const id = req.params.artifactId;
+    const detail = await artifacts.getArtifact(id);
+    await requireVisible(
+      detail.artifact.componentRef,
+      `No artifact with id ${id}`,
     );
+    res.json(artifactDetailJson(detail));
   });
 
   api.post('/artifacts/:artifactId/evidence', async (req, res) => {

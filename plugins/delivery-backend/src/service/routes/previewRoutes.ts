@@ -30,10 +30,12 @@ export function previewRoutes(
   }
 
   api.get('/previews', async (req, res) => {
-    await ctx.reader(req);
+    const { requireVisible } = await ctx.reader(req);
     const q = req.query;
+    const ref = componentRef(q.component);
+    await requireVisible(ref, `${ref} is not in the catalog`);
     const page = await previews().list(
-      q.component,
+      ref,
       { includeDeleted: String(q.includeDeleted) === 'true' },
       { limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor },
     );
@@ -44,8 +46,11 @@ export function previewRoutes(
   });
 
   api.get('/previews/:previewId', async (req, res) => {
-    await ctx.reader(req);
-    res.json(previewJson(await previews().get(req.params.previewId)));
+    const { requireVisible } = await ctx.reader(req);
+    const id = req.params.previewId;
+    const preview = await previews().get(id);
+    await requireVisible(preview.componentRef, `No preview with id ${id}`);
+    res.json(previewJson(preview));
   });
 
   api.post('/previews', async (req, res) => {

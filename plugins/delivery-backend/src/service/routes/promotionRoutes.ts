@@ -181,11 +181,13 @@ export function promotionRoutes(
   });
 
   api.get('/promotions', async (req, res) => {
-    await ctx.reader(req);
+    const { requireVisible, visible } = await ctx.reader(req);
     const q = req.query;
+    const ref = q.component ? componentRef(q.component) : undefined;
+    if (ref) await requireVisible(ref, `${ref} is not in the catalog`);
     const page = await promotions.listPromotions(
       {
-        componentRef: q.component,
+        componentRef: ref,
         environment: q.environment,
         states: q.state as PromotionState[] | undefined,
         kinds: q.kind as PromotionKind[] | undefined,
@@ -194,17 +196,27 @@ export function promotionRoutes(
       },
       { limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor },
     );
+    // Across components, only those the caller sees in the catalog.
+    const seen = ref
+      ? new Set([ref])
+      : await visible(page.items.map(v => v.promotion.componentRef));
     res.json({
-      items: page.items.map(promotionJson),
+      items: page.items
+        .filter(v => seen.has(v.promotion.componentRef))
+        .map(promotionJson),
       nextCursor: page.nextCursor,
     });
   });
 
   api.get('/promotions/:promotionId', async (req, res) => {
-    await ctx.reader(req);
-    res.json(
-      promotionJson(await promotions.getPromotion(req.params.promotionId)),
+    const { requireVisible } = await ctx.reader(req);
+    const id = req.params.promotionId;
+    const view = await promotions.getPromotion(id);
+    await requireVisible(
+      view.promotion.componentRef,
+      `No promotion with id ${id}`,
     );
+    res.json(promotionJson(view));
   });
 
   for (const decision of ['approve', 'reject'] as const) {

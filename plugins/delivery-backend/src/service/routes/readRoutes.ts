@@ -1,8 +1,8 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { catalogAs, ComponentCatalog } from '../../catalog/catalog';
 import type { DeliveryConfig } from '../../config/types';
 import { checkDatabase } from '../../database/checkDatabase';
+import { componentRef } from '../components';
 import { ApiRouter, Request, RequestContext } from '../http/requestContext';
 import {
   componentSummaryJson,
@@ -29,12 +29,7 @@ export function readRoutes(
 ) {
   const { config, overview, components, metrics } = deps;
 
-  /** The caller, once allowed to read the ledger, and the catalog as they see it. */
-  async function reader(req: Request) {
-    const { credentials, actor } = await ctx.reader(req);
-    const catalog: ComponentCatalog = catalogAs(deps.catalog, credentials);
-    return { actor, catalog };
-  }
+  const reader = (req: Request) => ctx.reader(req);
 
   api.get('/health', async (_req, res) => {
     const knex = await deps.database.getClient();
@@ -50,8 +45,10 @@ export function readRoutes(
   });
 
   api.get('/overview', async (req, res) => {
-    const { actor } = await reader(req);
-    res.json(overviewJson(await overview.overview(req.query.component, actor)));
+    const { actor, requireVisible } = await reader(req);
+    const ref = componentRef(req.query.component);
+    await requireVisible(ref, `${ref} is not in the catalog`);
+    res.json(overviewJson(await overview.overview(ref, actor)));
   });
 
   api.get('/components', async (req, res) => {
@@ -72,13 +69,21 @@ export function readRoutes(
 
   api.get('/metrics/dora', async (req, res) => {
     const { component, owner, system, days } = req.query;
-    const { catalog } = await reader(req);
+    const { catalog, requireVisible } = await reader(req);
+    if (component) {
+      const ref = componentRef(component);
+      await requireVisible(ref, `${ref} is not in the catalog`);
+    }
     res.json(await metrics.dora({ component, owner, system, days }, catalog));
   });
 
   api.get('/metrics/pipeline', async (req, res) => {
     const { component, owner, system, days } = req.query;
-    const { catalog } = await reader(req);
+    const { catalog, requireVisible } = await reader(req);
+    if (component) {
+      const ref = componentRef(component);
+      await requireVisible(ref, `${ref} is not in the catalog`);
+    }
     res.json(
       await metrics.pipeline({ component, owner, system, days }, catalog),
     );
