@@ -93,6 +93,7 @@ export const deliveryPlugin = createBackendPlugin({
               config,
               catalog,
               logger,
+              auditor: deps.auditor,
             }),
             intervalMs: config.kubernetes.verificationIntervalMs,
           });

@@ -98,6 +98,22 @@ describeWithCluster('verification against the cluster', () => {
     });
   }
 
+  const audits: any[] = [];
+  const auditor = mockServices.auditor.mock({
+    createEvent: async (options: any) => {
+      const event = { ...options, outcome: undefined as string | undefined };
+      audits.push(event);
+      return {
+        success: async () => {
+          event.outcome = 'success';
+        },
+        fail: async () => {
+          event.outcome = 'fail';
+        },
+      };
+    },
+  });
+
   beforeAll(async () => {
     const knex = await databases.init('SQLITE_3');
     await applyDatabaseMigrations(knex);
@@ -150,6 +166,7 @@ describeWithCluster('verification against the cluster', () => {
       config,
       catalog,
       logger: mockServices.logger.mock(),
+      auditor,
       clock: () => now,
     });
 
@@ -216,6 +233,18 @@ describeWithCluster('verification against the cluster', () => {
 
     const result = await reconciler.run();
     expect(result).toEqual({ checked: 1, failed: [id], unknown: [] });
+    // Audited as a failed change, as the reconciler, like a reported failure.
+    expect(audits).toEqual([
+      expect.objectContaining({
+        eventId: 'promotion-mutate',
+        meta: expect.objectContaining({
+          actionType: 'verification-failed',
+          promotionId: id,
+          breaches: ['3 restarts exceed 2', '1 readiness failures exceed 0'],
+        }),
+        outcome: 'fail',
+      }),
+    ]);
     const view = await services.promotions.getPromotion(id);
     expect(view.promotion).toMatchObject({
       state: 'failed',

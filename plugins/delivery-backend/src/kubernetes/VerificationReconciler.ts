@@ -1,11 +1,15 @@
-import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
 import {
   getDeliverySettings,
   resolveNamespace,
 } from '@backstage-delivery/plugin-delivery-common';
 import { EntityLookup } from '../catalog/catalog';
 import type { DeliveryConfig } from '../config/types';
-import { environmentOfPromotion } from '../domain/ladder';
+import { environmentOfPromotion, isProductionLike } from '../domain/ladder';
 import { thresholdBreaches } from '../domain/thresholds';
 import { Artifact, Promotion, RolloutMetrics } from '../domain/types';
 import { LiveStateSource } from './liveState';
@@ -40,6 +44,8 @@ export class VerificationReconciler {
       config: DeliveryConfig;
       catalog: EntityLookup;
       logger: LoggerService;
+      /** Failing a promotion is audited as a request-driven change would be. */
+      auditor?: AuditorService;
       clock?: () => number;
     },
   ) {}
@@ -104,6 +110,7 @@ export class VerificationReconciler {
         )
       ) {
         result.failed.push(promotion.id);
+        await this.audit(promotion, breaches);
         logger.info(
           `Promotion ${promotion.id} of ${promotion.componentRef} to ${
             promotion.environment
@@ -112,6 +119,32 @@ export class VerificationReconciler {
       }
     }
     return result;
+  }
+
+  /** The same event a reported `failed` would give, as the reconciler. */
+  private async audit(
+    promotion: { id: string; componentRef: string; environment: string },
+    breaches: string[],
+  ) {
+    const { auditor, config } = this.options;
+    if (!auditor) return;
+    const event = await auditor.createEvent({
+      eventId: 'promotion-mutate',
+      severityLevel: isProductionLike(config.ladders, promotion.environment)
+        ? 'high'
+        : 'medium',
+      meta: {
+        actionType: 'verification-failed',
+        component: promotion.componentRef,
+        environment: promotion.environment,
+        promotionId: promotion.id,
+        reporter: VERIFICATION_REPORTER,
+        breaches,
+      },
+    });
+    await event.fail({
+      error: new Error(`verification failed: ${breaches.join(', ')}`),
+    });
   }
 }
 

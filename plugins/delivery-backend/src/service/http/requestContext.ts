@@ -108,12 +108,17 @@ export function createRequestContext(deps: {
       const caller = await ctx.caller(req, ['user', 'service']);
       await ctx.authorize(caller.credentials, deliveryReadPermission);
       const catalog = catalogAs(deps.catalog, caller.credentials);
+      // People see what the catalog shows them. Service principals (CI
+      // tokens) are bounded by their accessRestrictions, which often do not
+      // reach the catalog at all: delivery.ledger.read is their read scope.
       const visible = async (refs: string[]) =>
-        new Set(
-          (await catalog.byRefs([...new Set(refs)])).map(e =>
-            stringifyEntityRef(e),
-          ),
-        );
+        caller.actor.type === 'service'
+          ? new Set(refs)
+          : new Set(
+              (await catalog.byRefs([...new Set(refs)])).map(e =>
+                stringifyEntityRef(e),
+              ),
+            );
       return {
         ...caller,
         catalog,
