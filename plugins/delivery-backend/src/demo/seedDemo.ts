@@ -330,10 +330,10 @@ export async function seedDemo(options: {
     } else if (step.evidence) {
       const e = step.evidence;
       const id = await artifactId(e.component, e.build);
+      const artifact = await artifacts.requireArtifact(id);
       for (const r of e.results) {
         const url = `https://github.com/acme/${e.component}/actions/runs/${e.build}#${r.kind}`;
         if (signer && attestable.has(r.kind) && !r.reported) {
-          const artifact = await artifacts.requireArtifact(id);
           await attestations.attest(
             artifact,
             { bundle: signer.bundle(artifact, r.kind), url },

@@ -53,6 +53,8 @@ export interface GateEvidenceSource {
   forGate(
     artifact: Artifact,
     environment: EnvironmentConfig | undefined,
+    /** The component's entity, when the caller already resolved it. */
+    entity?: Entity,
   ): Promise<{ evidence: Evidence[]; attestations: JudgedAttestation[] }>;
 }
 
@@ -202,6 +204,7 @@ export class AttestationService implements GateEvidenceSource {
   async forGate(
     artifact: Artifact,
     environment: EnvironmentConfig | undefined,
+    entity?: Entity,
   ): Promise<{ evidence: Evidence[]; attestations: JudgedAttestation[] }> {
     const { ledger } = this.options;
     const needed = (environment?.verifiedEvidence.length ?? 0) > 0;
@@ -216,9 +219,12 @@ export class AttestationService implements GateEvidenceSource {
       return { evidence, attestations: [] };
     }
     const policy = environment.attestationPolicy;
-    const source = needsCatalog(policy)
-      ? await this.sourceOf(artifact.componentRef)
-      : undefined;
+    let source: string | undefined;
+    if (needsCatalog(policy)) {
+      source = entity
+        ? repositoryOfAnnotations(entity.metadata.annotations)
+        : await this.sourceOf(artifact.componentRef);
+    }
     const attestations = stored.map(a => ({
       evidence: a.evidence,
       outcome: this.judgeAgain(a, policy, { digest: artifact.digest, source }),

@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import type { ImagePolicy, LadderConfig } from '../../config/types';
 import { Ledger } from '../../database/Ledger';
 import { GateInput, PreviousRelease } from '../../domain/gates';
@@ -25,13 +26,15 @@ export class GateInputs {
     step: LadderStep;
     artifact: Artifact;
     kind: PromotionKind;
+    /** The component's entity, when the caller already resolved it. */
+    entity?: Entity;
   }): Promise<GateInput> {
     const { componentRef, ladder, step, artifact, kind } = options;
     const [releases, quarantines, evidence, previousRelease] =
       await Promise.all([
         this.ledger.releases.getReleases(componentRef),
         this.ledger.artifacts.activeQuarantines([artifact.id]),
-        this.evidence.forGate(artifact, step.env),
+        this.evidence.forGate(artifact, step.env, options.entity),
         step.previous
           ? this.previousRelease(componentRef, step.previous.name, artifact.id)
           : Promise.resolve(undefined),

@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
@@ -79,7 +80,7 @@ export class PromotionService {
     actor: Actor,
   ): Promise<PromotionOutcome> {
     const ref = componentRef(input.componentRef);
-    const { ladder } = await this.components.resolve(ref);
+    const { entity, ladder } = await this.components.resolve(ref);
     const step = this.components.step(ladder, input.environment, ref);
     const artifact = await this.ledger.artifacts.getArtifactByDigest(
       ref,
@@ -93,6 +94,7 @@ export class PromotionService {
       );
     }
     return this.createPromotion({
+      entity,
       componentRef: ref,
       ladder,
       step,
@@ -114,7 +116,7 @@ export class PromotionService {
     actor: Actor,
   ): Promise<PromotionOutcome> {
     const ref = componentRef(input.componentRef);
-    const { ladder } = await this.components.resolve(ref);
+    const { entity, ladder } = await this.components.resolve(ref);
     const step = this.components.step(ladder, input.environment, ref);
     const envName = step.env.name;
     const current = (await this.ledger.releases.getReleases(ref)).find(
@@ -140,6 +142,7 @@ export class PromotionService {
       );
     }
     return this.createPromotion({
+      entity,
       componentRef: ref,
       ladder,
       step,
@@ -156,6 +159,7 @@ export class PromotionService {
    * and insert. The unique index on active promotions refuses a second one.
    */
   private async createPromotion(options: {
+    entity: Entity;
     componentRef: string;
     ladder: LadderConfig;
     step: LadderStep;

@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import {
   getDeliverySettings,
   resolveNamespace,
@@ -153,6 +154,7 @@ export class OverviewQuery {
         candidateId !== release?.artifactId &&
         candidateId !== activeView?.artifact.id
           ? await this.candidate(
+              entity,
               ref,
               ladder,
               index,
@@ -205,6 +207,7 @@ export class OverviewQuery {
 
   /** What the gates say about promoting a candidate into the environment at `index`. */
   private async candidate(
+    entity: Entity,
     ref: string,
     ladder: LadderConfig,
     index: number,
@@ -221,6 +224,7 @@ export class OverviewQuery {
       },
       artifact,
       kind: 'normal',
+      entity,
     });
     const gates = evaluateGates(input);
     return {
