@@ -1,9 +1,11 @@
 import { Knex } from 'knex';
 import {
+  CURRENT_PREVIEW_STATES,
   LIVE_PREVIEW_STATES,
   Preview,
   PreviewState,
   PreviewTarget,
+  previewTargetKey,
 } from '../domain/previews';
 import { PreviewRow } from './rows';
 import { isUniqueViolation, keysetPage, num, opt, optNum, Page } from './util';
@@ -33,9 +35,14 @@ export class PreviewStore {
 
   /**
    * Inserts a preview into the first free slot of its component, up to
-   * `maxSlots`. Returns false when every slot is taken.
+   * `maxSlots`: `full` when every slot is taken, `duplicate` when the
+   * component already has a current preview for the pull request or branch
+   * (the unique index on live_target decides races).
    */
-  async insert(preview: Preview, maxSlots: number): Promise<boolean> {
+  async insert(
+    preview: Preview,
+    maxSlots: number,
+  ): Promise<'inserted' | 'full' | 'duplicate'> {
     const taken = new Set(
       (
         await this.previews()
@@ -60,18 +67,22 @@ export class PreviewStore {
             reason: preview.reason ?? null,
             requested_by: preview.requestedBy,
             slot,
+            live_target: previewTargetKey(preview),
             created_at: preview.createdAt,
             updated_at: preview.updatedAt,
             expires_at: preview.expiresAt,
           });
         });
-        return true;
+        return 'inserted';
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        // Someone took this slot (or the name) at the same moment: try the next.
+        if (await this.findLive(preview.componentRef, preview)) {
+          return 'duplicate';
+        }
+        // Someone took this slot at the same moment: try the next.
       }
     }
-    return false;
+    return 'full';
   }
 
   async get(id: string): Promise<Preview | undefined> {
@@ -84,13 +95,10 @@ export class PreviewStore {
     componentRef: string,
     target: PreviewTarget,
   ): Promise<Preview | undefined> {
-    const query = this.previews()
+    const row = await this.previews()
       .where('component_ref', componentRef)
-      .whereIn('state', ['provisioning', 'ready']);
-    if (target.pullRequest !== undefined)
-      query.where('pull_request', target.pullRequest);
-    else query.where('branch', target.branch ?? '').whereNull('pull_request');
-    const row = await query.first();
+      .where('live_target', previewTargetKey(target))
+      .first();
     return row ? toPreview(row) : undefined;
   }
 
@@ -119,6 +127,16 @@ export class PreviewStore {
     return (await query).map(toPreview);
   }
 
+  /** The failed previews among these namespaces (leftovers to clean up). */
+  async failedIn(cluster: string, namespaces: string[]): Promise<Preview[]> {
+    if (namespaces.length === 0) return [];
+    const rows = await this.previews()
+      .where('cluster', cluster)
+      .where('state', 'failed')
+      .whereIn('namespace', namespaces);
+    return rows.map(toPreview);
+  }
+
   /** The live previews of every component, for finding orphaned namespaces. */
   async liveNamespaces(cluster: string): Promise<Set<string>> {
     const rows = await this.previews()
@@ -130,13 +148,20 @@ export class PreviewStore {
 
   /**
    * Moves a preview from one of `from` to `to`; false if it was not in one of
-   * them (someone else moved it first). Leaving the live states frees the slot.
+   * them (someone else moved it first), or, with `unchangedSince`, if it
+   * changed at or after that time. Leaving the live states frees the slot;
+   * leaving provisioning and ready frees the pull request or branch.
    */
   async transition(
     id: string,
     from: readonly PreviewState[],
     to: PreviewState,
-    options: { now: number; reason?: string; expiresAt?: number },
+    options: {
+      now: number;
+      reason?: string;
+      expiresAt?: number;
+      unchangedSince?: number;
+    },
   ): Promise<boolean> {
     const patch: Partial<PreviewRow> = {
       state: to,
@@ -145,11 +170,13 @@ export class PreviewStore {
     if (options.reason !== undefined) patch.reason = options.reason;
     if (options.expiresAt !== undefined) patch.expires_at = options.expiresAt;
     if (!LIVE_PREVIEW_STATES.includes(to)) patch.slot = null;
+    if (!CURRENT_PREVIEW_STATES.includes(to)) patch.live_target = null;
     if (to === 'deleted') patch.deleted_at = options.now;
-    const updated = await this.previews()
-      .where('id', id)
-      .whereIn('state', from)
-      .update(patch);
+    const query = this.previews().where('id', id).whereIn('state', from);
+    if (options.unchangedSince !== undefined) {
+      query.where('updated_at', '<', options.unchangedSince);
+    }
+    const updated = await query.update(patch);
     return updated === 1;
   }
 

@@ -49,6 +49,22 @@ export interface PreviewTarget {
   branch?: string;
 }
 
+/** States in which a preview is the one of its pull request or branch. */
+export const CURRENT_PREVIEW_STATES: readonly PreviewState[] = [
+  'provisioning',
+  'ready',
+];
+
+/**
+ * The key that makes a provisioning or ready preview the only one of its
+ * component for a pull request or branch (a unique index holds it).
+ */
+export function previewTargetKey(target: PreviewTarget): string {
+  return target.pullRequest !== undefined
+    ? `pr:${target.pullRequest}`
+    : `branch:${target.branch ?? ''}`;
+}
+
 /** `30m`, `4h` or `2d` in milliseconds, or why it is not a lifetime. */
 export function parseTtl(
   ttl: string,

@@ -34,7 +34,10 @@ export interface PreviewCluster {
     preview: Preview,
     meta: { component: string; owner: string },
   ): Promise<void>;
-  /** Deletes a preview's namespace, only if it carries our managed-by label. */
+  /**
+   * Deletes a preview's namespace, only if it carries our managed-by label
+   * and this preview's id label.
+   */
   deleteNamespace(preview: Preview): Promise<NamespaceDeletion>;
   /** Writes a preview's expiry on its namespace. */
   annotateExpiry(preview: Preview, expiresAt: number): Promise<void>;
@@ -48,6 +51,15 @@ function labelValue(text: string): string {
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
     .slice(0, 63)
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+/** Whether a namespace is this preview's: our managed-by label and its id. */
+function isPreviewNamespace(found: V1Namespace, preview: Preview): boolean {
+  const labels = found.metadata?.labels ?? {};
+  return (
+    labels[MANAGED_BY_LABEL] === MANAGED_BY &&
+    labels[PREVIEW_ID_LABEL] === preview.id
+  );
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -108,10 +120,7 @@ export class PreviewNamespaces implements PreviewCluster {
         if (statusCode(error) !== 409) throw error;
         // It exists: fine only if it is this very preview's (a repeated call).
         const found = await c.core.readNamespace({ name: ns }, options);
-        if (
-          found.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY ||
-          found.metadata?.labels?.[PREVIEW_ID_LABEL] !== preview.id
-        ) {
+        if (!isPreviewNamespace(found, preview)) {
           throw new KubernetesCallError(
             'conflict',
             `namespace ${ns} already exists and does not belong to this preview`,
@@ -206,7 +215,10 @@ export class PreviewNamespaces implements PreviewCluster {
 
   /**
    * Deletes a preview's namespace, but only one that carries our managed-by
-   * label. A namespace that is already gone counts as deleted.
+   * label and this preview's id: a namespace of the same name made by
+   * someone else, or by another preview, is left alone. The delete is
+   * conditional on the uid read, so a namespace replaced in between is not
+   * deleted either. A namespace that is already gone counts as deleted.
    */
   async deleteNamespace(preview: Preview): Promise<NamespaceDeletion> {
     return this.gateway.call(preview.cluster, async (c, options) => {
@@ -220,13 +232,19 @@ export class PreviewNamespaces implements PreviewCluster {
         if (statusCode(error) === 404) return 'gone';
         throw error;
       }
-      if (found.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) {
-        return 'not-ours';
-      }
+      if (!isPreviewNamespace(found, preview)) return 'not-ours';
       try {
-        await c.core.deleteNamespace({ name: preview.namespace }, options);
+        await c.core.deleteNamespace(
+          {
+            name: preview.namespace,
+            body: { preconditions: { uid: found.metadata?.uid } },
+          },
+          options,
+        );
       } catch (error) {
         if (statusCode(error) === 404) return 'gone';
+        // The uid changed: another namespace of that name now, not ours.
+        if (statusCode(error) === 409) return 'not-ours';
         throw error;
       }
       return 'deleted';

@@ -23,15 +23,17 @@ export interface FaultMatch {
 
 export interface FaultProxy {
   url: string;
+  /** Replaces every fault with this one. */
   setFault(fault: Fault, match?: FaultMatch): void;
+  /** Replaces every fault with these; the first that matches a request applies. */
+  setFaults(rules: Array<{ fault: Fault; match?: FaultMatch }>): void;
   /** How many requests reached the proxy. */
   requests(): number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
-  let fault: Fault = { kind: 'none' };
-  let match: FaultMatch = {};
+  let rules: Array<{ fault: Fault; match?: FaultMatch }> = [];
   let count = 0;
   const sockets = new Set<Socket>();
   const target = new URL(upstream);
@@ -60,10 +62,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = createServer((req, res) => {
     count++;
-    const applies =
-      (!match.method || match.method === req.method) &&
-      (!match.path || match.path.test(req.url ?? ''));
-    switch (applies ? fault.kind : 'none') {
+    const fault =
+      rules.find(
+        ({ match = {} }) =>
+          (!match.method || match.method === req.method) &&
+          (!match.path || match.path.test(req.url ?? '')),
+      )?.fault ?? ({ kind: 'none' } as Fault);
+    switch (fault.kind) {
       case 'error500':
         req.resume();
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -99,9 +104,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    setFault: (f, m = {}) => {
-      fault = f;
-      match = m;
+    setFault: (fault, match) => {
+      rules = [{ fault, match }];
+    },
+    setFaults: next => {
+      rules = next;
     },
     requests: () => count,
     close: () =>

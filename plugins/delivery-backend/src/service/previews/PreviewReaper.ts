@@ -15,6 +15,8 @@ export interface ReapReport {
   expired: string[];
   deleted: string[];
   vanished: string[];
+  /** Namespaces left behind by failed creates, deleted now. */
+  cleaned: string[];
   /** Namespaces with our label that no live preview accounts for. */
   orphans: string[];
   /** Namespaces the reaper would not delete, with why. */
@@ -60,16 +62,20 @@ export class PreviewReaper {
       expired: [],
       deleted: [],
       vanished: [],
+      cleaned: [],
       orphans: [],
       refused: [],
     };
     const now = this.clock();
     await this.expire(now, report);
     await this.retryExpiring(now);
-    // What exists in the cluster, in one call.
+    // What exists in the cluster, in one call. A preview that changes from
+    // now on (e.g. becomes ready) may have made its namespace after the list.
+    const listedAt = this.clock();
     const present = await this.cluster.listManaged(this.settings.cluster);
     await this.recordDeleted(now, present, report);
-    await this.recordVanished(now, present, report);
+    await this.recordVanished(now, listedAt, present, report);
+    await this.cleanUpFailed(present, report);
 
     const known = await this.store.liveNamespaces(this.settings.cluster);
     report.orphans = [...present.keys()]
@@ -169,9 +175,14 @@ export class PreviewReaper {
     }
   }
 
-  /** Ready previews whose namespace disappeared outside the portal. */
+  /**
+   * Ready previews whose namespace disappeared outside the portal; only
+   * those unchanged since the namespaces were listed, so one that became
+   * ready meanwhile is never taken for vanished.
+   */
   private async recordVanished(
     now: number,
+    listedAt: number,
     present: Map<string, ManagedNamespace>,
     report: ReapReport,
   ) {
@@ -187,6 +198,7 @@ export class PreviewReaper {
         await this.store.transition(preview.id, ['ready'], 'deleted', {
           now,
           reason: `namespace ${preview.namespace} disappeared outside the portal`,
+          unchangedSince: listedAt,
         })
       ) {
         report.vanished.push(preview.namespace);
@@ -196,6 +208,31 @@ export class PreviewReaper {
           'namespace disappeared outside the portal',
         );
       }
+    }
+  }
+
+  /** Failed creates whose cleanup failed: delete what they left behind. */
+  private async cleanUpFailed(
+    present: Map<string, ManagedNamespace>,
+    report: ReapReport,
+  ) {
+    const leftovers = [...present.values()].filter(n => !n.terminating);
+    for (const preview of await this.store.failedIn(
+      this.settings.cluster,
+      leftovers.map(n => n.name),
+    )) {
+      let outcome: NamespaceDeletion;
+      try {
+        outcome = await this.cluster.deleteNamespace(preview);
+      } catch (error) {
+        this.logger.warn(
+          `Reaper could not clean up ${preview.namespace} of a failed preview: ${error}`,
+        );
+        continue; // tried again on the next pass
+      }
+      if (outcome !== 'deleted') continue;
+      report.cleaned.push(preview.namespace);
+      await this.audit('cleanup', preview, 'namespace of a failed create');
     }
   }
 

@@ -10,6 +10,7 @@ import { PreviewSettings } from '../../config/types';
 import { ArtifactStore } from '../../database/ArtifactStore';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { PreviewStore } from '../../database/PreviewStore';
+import { Preview } from '../../domain/previews';
 import { KubernetesGateway } from '../../kubernetes/KubernetesGateway';
 import {
   COMPONENT_REF_ANNOTATION,
@@ -489,7 +490,7 @@ describeWithCluster('preview namespaces in a real cluster', () => {
         );
         expect(await manager.get(preview.id)).toMatchObject({
           state: 'failed',
-          reason: `namespace ${preview.namespace} does not carry ${MANAGED_BY_LABEL}=${MANAGED_BY}; it was left in place`,
+          reason: `namespace ${preview.namespace} does not carry ${MANAGED_BY_LABEL}=${MANAGED_BY} and ${PREVIEW_ID_LABEL}=${preview.id}; it was left in place`,
         });
         const ns = await namespaceOf(preview.namespace);
         expect(ns?.metadata?.deletionTimestamp).toBeUndefined();
@@ -514,6 +515,7 @@ describeWithCluster('preview namespaces in a real cluster', () => {
         });
         await gone(preview.namespace);
 
+        now += 1000;
         const report = await manager.reap();
         expect(report.vanished).toContain(preview.namespace);
         expect(report.orphans).toContain(orphan);
@@ -526,6 +528,85 @@ describeWithCluster('preview namespaces in a real cluster', () => {
           (await namespaceOf(orphan))?.metadata?.deletionTimestamp,
         ).toBeUndefined();
         await core.deleteNamespace({ name: orphan });
+      });
+
+      it('never deletes a namespace that carries another preview’s id', async () => {
+        const { preview } = await manager.create(
+          { componentRef: 'ledger', pullRequest: 4 },
+          ALICE,
+        );
+        const { core } = admin();
+        await core.patchNamespace({
+          name: preview.namespace,
+          body: [
+            {
+              op: 'replace',
+              path: `/metadata/labels/${PREVIEW_ID_LABEL.replace('/', '~1')}`,
+              value: 'someone-else',
+            },
+          ],
+        });
+        expect((await manager.destroy(preview.id)).state).toBe('failed');
+        expect(
+          (await namespaceOf(preview.namespace))?.metadata?.deletionTimestamp,
+        ).toBeUndefined();
+        await core.deleteNamespace({ name: preview.namespace });
+      });
+
+      it('never takes a preview that became ready while the reaper listed namespaces for vanished', async () => {
+        const previewSettings = settings(prefix);
+        const store = new PreviewStore(knex);
+        const real = new PreviewNamespaces(
+          new KubernetesGateway({
+            clusters: new Map([['test', clusterConfig('test')]]),
+            timeoutMs: 5000,
+          }),
+          previewSettings,
+        );
+        const racing: Preview = {
+          id: `race-${prefix}`,
+          componentRef: 'component:default/ledger',
+          cluster: 'test',
+          namespace: `${prefix}-ledger-race`,
+          pullRequest: 99,
+          state: 'provisioning',
+          requestedBy: ALICE.ref,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: now + HOUR,
+        };
+        expect(await store.insert(racing, 10)).toBe('inserted');
+        // The create finishes right after the reaper's list of namespaces.
+        const cluster = {
+          ...real,
+          provision: real.provision.bind(real),
+          deleteNamespace: real.deleteNamespace.bind(real),
+          annotateExpiry: real.annotateExpiry.bind(real),
+          async listManaged(name: string) {
+            const listed = await real.listManaged(name);
+            await real.provision(racing, { component: 'ledger', owner: '' });
+            now += 1;
+            await store.transition(racing.id, ['provisioning'], 'ready', {
+              now,
+            });
+            return listed;
+          },
+        };
+        const reaper = new PreviewReaper({
+          store,
+          cluster,
+          settings: previewSettings,
+          logger: mockServices.logger.mock(),
+          clock: () => now,
+        });
+        const report = await reaper.reap();
+        expect(report.vanished).not.toContain(racing.namespace);
+        expect((await store.get(racing.id))?.state).toBe('ready');
+        // On the next pass it is seen in the cluster, and stays ready.
+        now += 1;
+        await reaper.reap();
+        expect((await store.get(racing.id))?.state).toBe('ready');
+        await manager.destroy(racing.id);
       });
 
       it('treats a namespace that is already gone as deleted', async () => {
@@ -583,6 +664,42 @@ describeWithCluster('preview namespaces in a real cluster', () => {
             { limit: 5 },
           );
           expect(live.items).toEqual([]);
+        });
+
+        it('leaves a failed create whose cleanup failed too for the reaper, which deletes its namespace', async () => {
+          proxy.setFaults([
+            {
+              fault: { kind: 'error500' },
+              match: { method: 'POST', path: /\/networkpolicies$/ },
+            },
+            { fault: { kind: 'error500' }, match: { method: 'DELETE' } },
+          ]);
+          await expect(
+            flaky.create({ componentRef: 'billing', pullRequest: 8 }, ALICE),
+          ).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
+          const failed = (
+            await flaky.list('billing', { includeDeleted: true }, { limit: 20 })
+          ).items.find(p => p.pullRequest === 8)!;
+          expect(failed).toMatchObject({
+            state: 'failed',
+            reason:
+              'test: injected internal error; cleanup failed too (test: injected internal error), the reaper retries it',
+          });
+          // Still there, half made, with its labels.
+          expect(
+            (await namespaceOf(failed.namespace))?.metadata?.deletionTimestamp,
+          ).toBeUndefined();
+
+          // The reaper retries while the cluster still refuses deletes...
+          const refused = await flaky.reap();
+          expect(refused.cleaned).not.toContain(failed.namespace);
+          // ...and cleans up once it accepts them.
+          proxy.setFault({ kind: 'none' });
+          const report = await flaky.reap();
+          expect(report.cleaned).toEqual([failed.namespace]);
+          await gone(failed.namespace);
+          expect((await flaky.get(failed.id)).state).toBe('failed');
+          expect((await flaky.reap()).cleaned).toEqual([]);
         });
 
         it('gives up within the request timeout when the cluster does not answer', async () => {

@@ -137,9 +137,16 @@ export class PreviewService {
       updatedAt: now,
       expiresAt: now + ttlMs,
     };
-    if (!(await this.store.insert(preview, this.settings.maxPerComponent))) {
-      throw await this.tooMany(ref);
+    const inserted = await this.store.insert(
+      preview,
+      this.settings.maxPerComponent,
+    );
+    if (inserted === 'duplicate') {
+      // Another request for the same pull request or branch won the race.
+      const winner = await this.store.findLive(ref, input);
+      if (winner) return { preview: winner, created: false };
     }
+    if (inserted !== 'inserted') throw await this.tooMany(ref);
 
     const owner =
       typeof entity.spec?.owner === 'string' ? entity.spec.owner : '';
@@ -147,10 +154,17 @@ export class PreviewService {
       await this.cluster.provision(preview, { component: name, owner });
     } catch (error) {
       const reason = (error as Error).message;
-      await this.cluster.deleteNamespace(preview).catch(() => undefined);
+      // Clean up what was made; if that fails too, the reaper deletes the
+      // failed preview's namespace on a later pass.
+      const cleanup = await this.cluster
+        .deleteNamespace(preview)
+        .then(() => undefined)
+        .catch((e: Error) => e.message);
       await this.store.transition(preview.id, ['provisioning'], 'failed', {
         now: this.clock(),
-        reason,
+        reason: cleanup
+          ? `${reason}; cleanup failed too (${cleanup}), the reaper retries it`
+          : reason,
       });
       throw new ServiceUnavailableError(
         `Could not create preview namespace ${preview.namespace} in cluster ${preview.cluster}: ${reason}`,

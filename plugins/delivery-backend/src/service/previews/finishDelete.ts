@@ -5,12 +5,13 @@ import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
   NamespaceDeletion,
+  PREVIEW_ID_LABEL,
   PreviewCluster,
 } from '../../kubernetes/previews/PreviewNamespaces';
 
-/** Why a namespace was left in place: it lost our managed-by label. */
+/** Why a namespace was left in place: it lost our labels, or is another one now. */
 export function notOursReason(preview: Preview): string {
-  return `namespace ${preview.namespace} does not carry ${MANAGED_BY_LABEL}=${MANAGED_BY}; it was left in place`;
+  return `namespace ${preview.namespace} does not carry ${MANAGED_BY_LABEL}=${MANAGED_BY} and ${PREVIEW_ID_LABEL}=${preview.id}; it was left in place`;
 }
 
 /**
