@@ -121,6 +121,13 @@ export interface Config {
             count?: number;
             /** Entity refs of the groups whose members may approve, e.g. `group:default/platform`. */
             groups?: string[];
+            /**
+             * Whether the approvals must include someone on none of the
+             * committing teams: the groups of the commit author and of who
+             * started the pipeline run, or the component's owner when CI named
+             * nobody the catalog knows. Default false.
+             */
+            outsideCommittingTeam?: boolean;
           };
           /** Rollout strategy: rolling (default), blue-green or canary. */
           strategy?: 'rolling' | 'blue-green' | 'canary';

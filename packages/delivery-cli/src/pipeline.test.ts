@@ -241,6 +241,15 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
       GITHUB_RUN_ID: '4242',
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_REPOSITORY: 'acme/orders',
+      GITHUB_ACTOR: 'octo-pusher',
+      GITHUB_EVENT_PATH: file(
+        'push-event.json',
+        JSON.stringify({
+          head_commit: {
+            author: { email: 'dev@acme.example', username: 'octo-dev' },
+          },
+        }),
+      ),
     };
     const recorded = await delivery([...recordArgs, '--json'], {
       ...env,
@@ -254,6 +263,10 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
       branch: 'main',
       buildId: '4242',
       buildUrl: 'https://github.com/acme/orders/actions/runs/4242',
+      // The people behind it, for separation of duties.
+      commitAuthorEmail: 'dev@acme.example',
+      commitAuthorLogin: 'octo-dev',
+      triggeredBy: 'octo-pusher',
     });
     const again = await delivery(recordArgs, { ...env, ...github });
     expect(again).toMatchObject({ code: ExitCode.OK });
@@ -277,11 +290,16 @@ describe('the delivery CLI in a pipeline, against a running backend', () => {
     // Dev has no gates beyond the ladder.
     const dev = await delivery(
       ['promote', ...target(BUILD_1), '--to', 'dev', '--json'],
-      env,
+      {
+        ...env,
+        GITHUB_ACTOR: 'octo-pusher',
+        GITHUB_TRIGGERING_ACTOR: 'octo-rerun',
+      },
     );
     expect(dev.code).toBe(ExitCode.OK);
     const devPromotion = JSON.parse(dev.stdout).promotion;
     expect(devPromotion.state).toBe('approved');
+    expect(devPromotion.triggeredBy).toBe('octo-rerun');
     for (const event of ['deploying', 'succeeded']) {
       expect(
         (await delivery(['report', devPromotion.id, event], env)).code,

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { deliveryPermissions } from '@backstage-delivery/plugin-delivery-common';
 import { createEntityLookup } from './catalog/catalog';
+import { createPeopleDirectory } from './catalog/people';
 import { seedDemoOnStartup } from './demo/seedDemo';
 import { readDeliveryConfig } from './config/readDeliveryConfig';
 import { PreviewStore } from './database/PreviewStore';
@@ -59,6 +60,7 @@ export const deliveryPlugin = createBackendPlugin({
         const knex = await deps.database.getClient();
         await applyDatabaseMigrations(knex, deps.database);
         const catalog = createEntityLookup(deps);
+        const people = createPeopleDirectory(deps);
 
         // Kubernetes: the clusters configured for the official plugin. With
         // none, environments show no live state and previews are off.
@@ -80,6 +82,7 @@ export const deliveryPlugin = createBackendPlugin({
           knex,
           config,
           catalog,
+          people,
           live,
           cache: deps.cache,
         });
@@ -172,6 +175,7 @@ export const deliveryPlugin = createBackendPlugin({
             knex,
             config,
             catalog,
+            people,
             lifecycle: deps.lifecycle,
             logger,
           });

@@ -4,6 +4,7 @@ import {
   contextOf,
   digestOption,
   githubDefaults,
+  githubPeople,
   numberOption,
   Schemas,
 } from './context';
@@ -51,9 +52,22 @@ export function artifactCommand(io: CliIO): Command {
     )
     .option('--size <bytes>', 'image size in bytes')
     .option('--base-image <ref>', 'base image reference, by digest')
+    .option(
+      '--commit-author-email <email>',
+      "the commit author's e-mail (default: the push event's head commit)",
+    )
+    .option(
+      '--commit-author-login <login>',
+      "the commit author's GitHub login (default: the push event's head commit)",
+    )
+    .option(
+      '--triggered-by <login>',
+      'who pushed or started the build (default: $GITHUB_ACTOR)',
+    )
     .action(async (options, command: Command) => {
       const ctx = contextOf(command, io);
       const defaults = githubDefaults(ctx.env);
+      const people = githubPeople(ctx.env);
       const commitSha = options.commit ?? defaults.commit;
       const body = {
         component: options.component,
@@ -67,6 +81,11 @@ export function artifactCommand(io: CliIO): Command {
         buildUrl: options.buildUrl ?? defaults.buildUrl,
         sizeBytes: numberOption(options.size, '--size', { integer: true }),
         baseImage: options.baseImage,
+        commitAuthorEmail:
+          options.commitAuthorEmail ?? people.commitAuthorEmail,
+        commitAuthorLogin:
+          options.commitAuthorLogin ?? people.commitAuthorLogin,
+        triggeredBy: options.triggeredBy ?? people.pushedBy,
       };
       const { status, data } = await ctx.client.request<Schemas['Artifact']>(
         'POST',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DeliveryApiSchemas } from '@backstage-delivery/plugin-delivery-common';
 import { DeliveryApiClient } from '../client';
@@ -162,5 +163,31 @@ export function githubDefaults(env: Record<string, string | undefined>) {
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME,
     buildId: env.GITHUB_RUN_ID,
     buildUrl: runUrl,
+  };
+}
+
+/**
+ * The people GitHub Actions names for a run, for separation of duties: the
+ * commit author (from the push event's head commit), who pushed
+ * ($GITHUB_ACTOR) and who started this run, which differs on a re-run
+ * ($GITHUB_TRIGGERING_ACTOR). Anything unknown is left out.
+ */
+export function githubPeople(env: Record<string, string | undefined>) {
+  let author: { email?: unknown; username?: unknown } | undefined;
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      author = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'))
+        ?.head_commit?.author;
+    } catch {
+      author = undefined; // no event file, or not JSON: nothing to add
+    }
+  }
+  const text = (value: unknown) =>
+    typeof value === 'string' && value ? value : undefined;
+  return {
+    commitAuthorEmail: text(author?.email),
+    commitAuthorLogin: text(author?.username),
+    pushedBy: text(env.GITHUB_ACTOR),
+    startedBy: text(env.GITHUB_TRIGGERING_ACTOR) ?? text(env.GITHUB_ACTOR),
   };
 }

@@ -9,6 +9,7 @@ import {
   durationOption,
   gateLines,
   githubDefaults,
+  githubPeople,
   numberOption,
   Promotion,
   promotionLine,
@@ -160,11 +161,16 @@ export function promotionCommands(io: CliIO): Command[] {
         '--hotfix',
         'override deploy windows and freezes (needs delivery.promotion.override)',
       )
-      .option('--reason <text>', 'why, for the ledger and the approvers'),
+      .option('--reason <text>', 'why, for the ledger and the approvers')
+      .option(
+        '--triggered-by <login>',
+        'who started this run, who may then not approve it (default: $GITHUB_TRIGGERING_ACTOR or $GITHUB_ACTOR)',
+      ),
     'after the request',
   ).action(async (options, command: Command) => {
     checkWait(options);
     const ctx = contextOf(command, io);
+    const triggeredBy = options.triggeredBy ?? githubPeople(ctx.env).startedBy;
     let promotion: Promotion;
     try {
       ({ data: promotion } = await ctx.client.request<Promotion>(
@@ -177,6 +183,7 @@ export function promotionCommands(io: CliIO): Command[] {
             environment: options.to,
             ...(options.hotfix ? { kind: 'hotfix' } : {}),
             ...(options.reason ? { reason: options.reason } : {}),
+            ...(triggeredBy ? { triggeredBy } : {}),
           },
           // A repeat would be refused as a second active promotion at best.
           idempotent: false,

@@ -221,7 +221,11 @@ function readEnvironment(
   }
 
   const approvalsConfig = config.getOptionalConfig('approvals');
-  checkKeys(approvalsConfig, `${path}.approvals`, ['count', 'groups']);
+  checkKeys(approvalsConfig, `${path}.approvals`, [
+    'count',
+    'groups',
+    'outsideCommittingTeam',
+  ]);
   checkKeys(config.getOptionalConfig('rollback'), `${path}.rollback`, [
     'requireApprovals',
   ]);
@@ -275,7 +279,12 @@ function readEnvironment(
       defaults.keyIds,
     ),
     soakTimeMs,
-    approvals: { count, groups },
+    approvals: {
+      count,
+      groups,
+      outsideCommittingTeam:
+        approvalsConfig?.getOptionalBoolean('outsideCommittingTeam') ?? false,
+    },
     strategy: strategy as RolloutStrategy,
     rollbackThresholds: readThresholds(
       config.getOptionalConfig('rollbackThresholds'),

@@ -57,7 +57,12 @@ export interface EnvironmentConfig {
   /** Who may sign and what provenance must say, for this environment. */
   attestationPolicy: AttestationPolicy;
   soakTimeMs: number;
-  approvals: { count: number; groups: string[] };
+  approvals: {
+    count: number;
+    groups: string[];
+    /** Whether one approver must be on none of the committing teams. */
+    outsideCommittingTeam?: boolean;
+  };
   strategy: RolloutStrategy;
   rollbackThresholds: RollbackThresholds;
   windows?: DeployWindows;

@@ -58,6 +58,9 @@ export class ArtifactStore {
           build_url: input.buildUrl ?? null,
           size_bytes: input.sizeBytes ?? null,
           base_image: input.baseImage ?? null,
+          commit_author_email: input.commitAuthorEmail ?? null,
+          commit_author_login: input.commitAuthorLogin ?? null,
+          triggered_by: input.triggeredBy ?? null,
           created_by: createdBy,
           created_at: now,
         });
@@ -285,6 +288,9 @@ function toArtifact(r: ArtifactRow, tags: string[]): Artifact {
     buildUrl: opt(r.build_url),
     sizeBytes: optNum(r.size_bytes),
     baseImage: opt(r.base_image),
+    commitAuthorEmail: opt(r.commit_author_email),
+    commitAuthorLogin: opt(r.commit_author_login),
+    triggeredBy: opt(r.triggered_by),
     createdBy: r.created_by,
     createdAt: num(r.created_at),
   };

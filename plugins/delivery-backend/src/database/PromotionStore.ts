@@ -9,12 +9,15 @@ import {
   RolloutEventType,
   RolloutMetrics,
 } from '../domain/types';
+import type { PersonBehind } from '../domain/people';
 import { ACTIVE } from './ArtifactStore';
 import { ApprovalRow, PromotionRow, RolloutEventRow } from './rows';
 import { insertUnique, json, keysetPage, num, opt, optNum, Page } from './util';
 
 export interface PromotionFilter {
   componentRef?: string;
+  /** Only these components (the caller's view of the catalog). */
+  componentRefs?: string[];
   environment?: string;
   states?: PromotionState[];
   kinds?: PromotionKind[];
@@ -51,6 +54,11 @@ export class PromotionStore {
       kind: promotion.kind,
       state: promotion.state,
       requested_by: promotion.requestedBy,
+      triggered_by: promotion.triggeredBy ?? null,
+      people: promotion.people ? JSON.stringify(promotion.people) : null,
+      committing_teams: promotion.committingTeams
+        ? JSON.stringify(promotion.committingTeams)
+        : null,
       reason: promotion.reason ?? null,
       gates: JSON.stringify(promotion.gates),
       required_approvals: promotion.requiredApprovals,
@@ -130,12 +138,21 @@ export class PromotionStore {
     return rows.map(toPromotion);
   }
 
+  /** Every component with a promotion in the ledger. */
+  async componentRefs(): Promise<string[]> {
+    const rows = await this.promotions().distinct('component_ref');
+    return rows.map(r => r.component_ref);
+  }
+
   async listPromotions(
     filter: PromotionFilter,
     page: { limit: number; cursor?: string },
   ): Promise<Page<Promotion>> {
     const query = this.promotions();
     if (filter.componentRef) query.where('component_ref', filter.componentRef);
+    if (filter.componentRefs) {
+      query.whereIn('component_ref', filter.componentRefs);
+    }
     if (filter.environment) query.where('environment', filter.environment);
     if (filter.states?.length) query.whereIn('state', filter.states);
     if (filter.kinds?.length) query.whereIn('kind', filter.kinds);
@@ -243,6 +260,7 @@ export class PromotionStore {
       approver_ref: approval.approverRef,
       decision: approval.decision,
       comment: approval.comment ?? null,
+      outside_committing_team: approval.outsideCommittingTeam ?? null,
       created_at: approval.createdAt,
     });
   }
@@ -258,6 +276,10 @@ export class PromotionStore {
       approverRef: r.approver_ref,
       decision: r.decision as Approval['decision'],
       comment: opt(r.comment),
+      outsideCommittingTeam:
+        r.outside_committing_team === null
+          ? undefined
+          : Boolean(r.outside_committing_team),
       createdAt: num(r.created_at),
     }));
   }
@@ -336,6 +358,9 @@ export function toPromotion(r: PromotionRow): Promotion {
     kind: r.kind as PromotionKind,
     state: r.state as PromotionState,
     requestedBy: r.requested_by,
+    triggeredBy: opt(r.triggered_by),
+    people: json<PersonBehind[]>(r.people),
+    committingTeams: json<string[]>(r.committing_teams),
     reason: opt(r.reason),
     gates: json<GateVerdict[]>(r.gates) ?? [],
     requiredApprovals: num(r.required_approvals),

@@ -17,6 +17,9 @@ export interface ArtifactRow {
   build_url: string | null;
   size_bytes: BigInt | null;
   base_image: string | null;
+  commit_author_email: string | null;
+  commit_author_login: string | null;
+  triggered_by: string | null;
   created_by: string;
   created_at: BigInt;
 }
@@ -64,6 +67,9 @@ export interface PromotionRow {
   kind: string;
   state: string;
   requested_by: string;
+  triggered_by: string | null;
+  people: string | null;
+  committing_teams: string | null;
   reason: string | null;
   gates: string;
   required_approvals: BigInt;
@@ -81,6 +87,7 @@ export interface ApprovalRow {
   approver_ref: string;
   decision: string;
   comment: string | null;
+  outside_committing_team: boolean | number | null;
   created_at: BigInt;
 }
 
@@ -114,6 +121,7 @@ export interface PreviewRow {
   state: string;
   reason: string | null;
   requested_by: string;
+  live_target: string | null;
   slot: BigInt | null;
   created_at: BigInt;
   updated_at: BigInt;

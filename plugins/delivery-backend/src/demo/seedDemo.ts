@@ -20,70 +20,8 @@ import {
 } from '../supplyChain/keyBundles';
 import { componentRef } from '../service/components';
 import { createLedgerServices } from '../service/createServices';
-
-/** A step of a demo scenario (see examples/delivery-demo.yaml). */
-interface Step {
-  at: string;
-  as: string;
-  record?: {
-    component: string;
-    build: number;
-    tags?: string[];
-    branch?: string;
-    sizeMb?: number;
-  };
-  evidence?: {
-    component: string;
-    build: number;
-    results: Array<{
-      kind: EvidenceKind;
-      result: 'passed' | 'failed';
-      /**
-       * Recorded as reported, as before the portal verified bundles, even
-       * for kinds it now accepts only as attestations.
-       */
-      reported?: boolean;
-      tests?: { passed: number; failed: number };
-      vulnerabilities?: {
-        critical: number;
-        high: number;
-        medium?: number;
-        low?: number;
-      };
-    }>;
-  };
-  promote?: {
-    component: string;
-    build: number;
-    environment: string;
-    kind?: 'normal' | 'hotfix';
-    reason?: string;
-    /** Roll it out at once (deploying, verifying, succeeded) if approved. */
-    deploy?: boolean;
-  };
-  approve?: { component: string; environment: string; comment?: string };
-  reject?: { component: string; environment: string; comment?: string };
-  rollout?: {
-    component: string;
-    environment: string;
-    /** Default: deploying, verifying with healthy metrics, succeeded. */
-    events?: Array<{
-      type: RolloutEventType;
-      metrics?: RolloutMetrics;
-      message?: string;
-    }>;
-  };
-  rollback?: { component: string; environment: string; reason: string };
-  quarantine?: { component: string; build: number; reason: string };
-}
-
-interface Scenario {
-  actors: Record<
-    string,
-    { type: 'user' | 'service'; ref: string; groups?: string[] }
-  >;
-  steps: Step[];
-}
+import type { PeopleDirectory } from '../catalog/people';
+import type { Scenario } from './scenario';
 
 const DAY = 86_400_000;
 
@@ -220,6 +158,7 @@ export async function seedDemo(options: {
   knex: Knex;
   config: DeliveryConfig;
   catalog: EntityLookup;
+  people?: PeopleDirectory;
   logger: LoggerService;
   now?: number;
 }): Promise<{ steps: number; refused: number }> {
@@ -231,6 +170,7 @@ export async function seedDemo(options: {
       knex: options.knex,
       config: asReported(options.config),
       catalog: options.catalog,
+      people: options.people,
       clock: () => clock,
     });
   const attestable = new Set(options.config.supplyChain.attestationOnly);
@@ -324,6 +264,8 @@ export async function seedDemo(options: {
           sizeBytes: Math.round((step.record.sizeMb ?? 180) * 1e6),
           baseImage:
             'gcr.io/distroless/nodejs22-debian12@sha256:2f1b7c7e3e5f4d0d9a1a9e6c4b3f2a1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f',
+          commitAuthorEmail: step.record.author,
+          triggeredBy: step.record.pushedBy,
         },
         who,
       );
@@ -374,6 +316,7 @@ export async function seedDemo(options: {
           environment: p.environment,
           kind: p.kind ?? 'normal',
           reason: p.reason,
+          triggeredBy: p.triggeredBy,
         },
         who,
       );
@@ -436,6 +379,7 @@ export function seedDemoOnStartup(options: {
   knex: Knex;
   config: DeliveryConfig;
   catalog: EntityLookup;
+  people?: PeopleDirectory;
   lifecycle: LifecycleService;
   logger: LoggerService;
 }) {

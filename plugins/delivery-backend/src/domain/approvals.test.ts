@@ -4,7 +4,11 @@ import { Actor, Approval, Promotion } from './types';
 
 const production = {
   name: 'production',
-  approvals: { count: 2, groups: ['group:default/platform'] },
+  approvals: {
+    count: 2,
+    groups: ['group:default/platform'],
+    outsideCommittingTeam: false,
+  },
 } as EnvironmentConfig;
 
 const promotion = {
@@ -91,20 +95,129 @@ describe('approvalEligibility', () => {
 
 describe('approvalsComplete', () => {
   it('counts approvals, not rejections, against the required number', () => {
-    expect(approvalsComplete(promotion, [approval('bob', 'approve')])).toBe(
-      false,
-    );
     expect(
-      approvalsComplete(promotion, [
-        approval('bob', 'approve'),
-        approval('carol', 'reject'),
-      ]),
+      approvalsComplete(promotion, [approval('bob', 'approve')], production),
     ).toBe(false);
     expect(
-      approvalsComplete(promotion, [
-        approval('bob', 'approve'),
-        approval('carol', 'approve'),
-      ]),
+      approvalsComplete(
+        promotion,
+        [approval('bob', 'approve'), approval('carol', 'reject')],
+        production,
+      ),
+    ).toBe(false);
+    expect(
+      approvalsComplete(
+        promotion,
+        [approval('bob', 'approve'), approval('carol', 'approve')],
+        production,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('separation of duties with people behind CI', () => {
+  const fromCi = {
+    ...promotion,
+    requestedBy: 'service:github-actions',
+    triggeredBy: 'carol-gh',
+    people: [
+      {
+        ref: 'user:default/carol',
+        role: 'triggered-by',
+        matchedBy: 'GitHub login carol-gh',
+      },
+      {
+        ref: 'user:default/dave',
+        role: 'commit-author',
+        matchedBy: 'e-mail dave@acme.example',
+      },
+    ],
+    committingTeams: ['group:default/payments'],
+  } as Promotion;
+  const strict = {
+    ...production,
+    approvals: { ...production.approvals, outsideCommittingTeam: true },
+  } as EnvironmentConfig;
+  const platform = 'group:default/platform';
+  const payments = 'group:default/payments';
+
+  it('refuses the commit author and who started the run, saying how they were matched', () => {
+    expect(
+      approvalEligibility(user('dave', [platform]), fromCi, [], production),
+    ).toEqual({
+      allowed: false,
+      reason:
+        'user:default/dave wrote the commit this build came from (matched by e-mail dave@acme.example) and cannot approve or reject it; another member of the approver groups must',
+    });
+    expect(
+      approvalEligibility(user('carol', [platform]), fromCi, [], production),
+    ).toEqual({
+      allowed: false,
+      reason:
+        'user:default/carol pushed or started the pipeline run behind this promotion (matched by GitHub login carol-gh) and cannot approve or reject it; another member of the approver groups must',
+    });
+    // Another member of the same team may.
+    expect(
+      approvalEligibility(
+        user('erin', [platform, payments]),
+        fromCi,
+        [],
+        production,
+      ),
+    ).toEqual({ allowed: true });
+  });
+
+  it('keeps the last approval for someone outside the committing team where configured', () => {
+    const teammate = user('erin', [platform, payments]);
+    const outsider = user('frank', [platform]);
+    // The first of two approvals may come from the team...
+    expect(approvalEligibility(teammate, fromCi, [], strict)).toEqual({
+      allowed: true,
+    });
+    // ...the last may not, unless an outsider approved already.
+    const fromTeam = {
+      ...approval('gina', 'approve'),
+      outsideCommittingTeam: false,
+    };
+    expect(approvalEligibility(teammate, fromCi, [fromTeam], strict)).toEqual({
+      allowed: false,
+      reason:
+        'The approvals for production must include someone outside the committing team (group:default/payments); user:default/erin is on it, so someone from another team must decide',
+    });
+    expect(approvalEligibility(outsider, fromCi, [fromTeam], strict)).toEqual({
+      allowed: true,
+    });
+    const fromOutside = {
+      ...approval('frank', 'approve'),
+      outsideCommittingTeam: true,
+    };
+    expect(
+      approvalEligibility(teammate, fromCi, [fromOutside], strict),
+    ).toEqual({ allowed: true });
+
+    expect(
+      approvalsComplete(
+        fromCi,
+        [
+          fromTeam,
+          { ...approval('erin', 'approve'), outsideCommittingTeam: false },
+        ],
+        strict,
+      ),
+    ).toBe(false);
+    expect(approvalsComplete(fromCi, [fromTeam, fromOutside], strict)).toBe(
+      true,
+    );
+    // Without the setting, any two approvers complete it.
+    expect(
+      approvalsComplete(
+        fromCi,
+        [
+          fromTeam,
+          { ...approval('erin', 'approve'), outsideCommittingTeam: false },
+        ],
+        production,
+      ),
     ).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import {
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
 import type { AttestationFacts } from './attestations';
+import type { BuildPeople, PersonBehind } from './people';
 
 /** Who did something: a user (with the groups they belong to) or a service. */
 export interface Actor {
@@ -13,7 +14,7 @@ export interface Actor {
   ownershipRefs: string[];
 }
 
-export interface Artifact {
+export interface Artifact extends BuildPeople {
   id: string;
   componentRef: string;
   digest: string;
@@ -103,6 +104,12 @@ export interface Promotion {
   kind: PromotionKind;
   state: PromotionState;
   requestedBy: string;
+  /** GitHub login of who started the run that requested it (CI only). */
+  triggeredBy?: string;
+  /** Catalog users behind the change, matched when it was requested. */
+  people?: PersonBehind[];
+  /** The groups of the people behind the change (the committing team). */
+  committingTeams?: string[];
   reason?: string;
   gates: GateVerdict[];
   requiredApprovals: number;
@@ -117,6 +124,8 @@ export interface Approval {
   approverRef: string;
   decision: 'approve' | 'reject';
   comment?: string;
+  /** Whether the approver was on none of the committing teams. */
+  outsideCommittingTeam?: boolean;
   createdAt: number;
 }
 

@@ -1,6 +1,7 @@
 import { CacheService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { EntityLookup } from '../catalog/catalog';
+import type { PeopleDirectory } from '../catalog/people';
 import type { DeliveryConfig } from '../config/types';
 import { Ledger } from '../database/Ledger';
 import { LiveStateSource } from '../kubernetes/liveState';
@@ -20,6 +21,8 @@ export function createLedgerServices(options: {
   knex: Knex;
   config: DeliveryConfig;
   catalog: EntityLookup;
+  /** Matches the people CI names to catalog users (separation of duties). */
+  people?: PeopleDirectory;
   live?: LiveStateSource;
   cache?: CacheService;
   clock?: () => number;
@@ -54,6 +57,7 @@ export function createLedgerServices(options: {
       config,
       components,
       gates,
+      people: options.people,
       clock,
     }),
     rollouts: new RolloutService({

@@ -80,6 +80,24 @@ describe('reads through the caller’s view of the catalog', () => {
         }),
       ],
     }));
+    // An older promotion of a visible component, then the hidden one.
+    const open = await request(server)
+      .post('/api/delivery/artifacts')
+      .set('authorization', ci)
+      .send({
+        component: OPEN,
+        digest: DIGEST,
+        imageRepository: 'ghcr.io/acme/payments-api',
+        commitSha: 'c0ffee'.padEnd(40, '1'),
+      });
+    const openPromotion = await request(server)
+      .post('/api/delivery/promotions')
+      .set('authorization', ci)
+      .send({ component: OPEN, digest: DIGEST, environment: 'dev' });
+    if (open.status !== 201 || openPromotion.status !== 201) {
+      throw new Error(`setup failed: ${open.text} ${openPromotion.text}`);
+    }
+    await new Promise(r => setTimeout(r, 5)); // strictly newer
     const recorded = await request(server)
       .post('/api/delivery/artifacts')
       .set('authorization', ci)
@@ -132,8 +150,14 @@ describe('reads through the caller’s view of the catalog', () => {
   it('leaves hidden components out of lists and metrics', async () => {
     const promotions = await get('/promotions', bob);
     expect(promotions.status).toBe(200);
-    expect(promotions.body.items).toEqual([]);
-    expect((await get('/promotions', alice)).body.items).toHaveLength(1);
+    expect(promotions.body.items.map((p: any) => p.component)).toEqual([OPEN]);
+    expect(
+      (await get('/promotions', alice)).body.items.map((p: any) => p.component),
+    ).toEqual([SECRET, OPEN]);
+    // Filtered in the query: a page is full although the newest is hidden.
+    const page = await get('/promotions?limit=1', bob);
+    expect(page.body.items.map((p: any) => p.component)).toEqual([OPEN]);
+    expect(page.body.nextCursor).toBeUndefined();
 
     const components = await get('/components', bob);
     expect(components.body.items.map((c: any) => c.name)).toEqual([

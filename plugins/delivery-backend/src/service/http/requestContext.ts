@@ -67,6 +67,12 @@ export interface RequestContext {
      * exist, so its existence does not leak.
      */
     requireVisible(ref: string, message: string): Promise<void>;
+    /**
+     * The catalog's conditions as a list filter: of these refs, the ones the
+     * caller may see, or undefined when it may see them all, so that a list
+     * query filters in the database and its pages stay full.
+     */
+    visibleFilter(refs: string[]): Promise<string[] | undefined>;
   }>;
   /** 403 unless the permission framework allows the caller. */
   authorize(
@@ -127,6 +133,11 @@ export function createRequestContext(deps: {
           if (!(await visible([ref])).has(ref)) {
             throw new NotFoundError(message);
           }
+        },
+        async visibleFilter(refs) {
+          if (caller.actor.type === 'service') return undefined;
+          const seen = await visible(refs);
+          return seen.size === new Set(refs).size ? undefined : [...seen];
         },
       };
     },

@@ -38,6 +38,9 @@ export function artifactRefJson(a: Artifact): S['ArtifactRef'] {
     buildUrl: a.buildUrl,
     sizeBytes: a.sizeBytes,
     baseImage: a.baseImage,
+    commitAuthorEmail: a.commitAuthorEmail,
+    commitAuthorLogin: a.commitAuthorLogin,
+    triggeredBy: a.triggeredBy,
     createdBy: a.createdBy,
     createdAt: iso(a.createdAt),
   };
@@ -149,6 +152,9 @@ export function promotionJson(
     state: p.state,
     artifact: artifactRefJson(view.artifact),
     requestedBy: p.requestedBy,
+    triggeredBy: p.triggeredBy,
+    people: p.people,
+    committingTeams: p.committingTeams,
     reason: p.reason,
     gates: p.gates,
     approvals: {
@@ -158,6 +164,7 @@ export function promotionJson(
         by: a.approverRef,
         decision: a.decision,
         comment: a.comment,
+        outsideCommittingTeam: a.outsideCommittingTeam,
         at: iso(a.createdAt),
       })),
     },

@@ -5,12 +5,14 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
+import type { PeopleDirectory } from '../../catalog/people';
 import type { DeliveryConfig, LadderConfig } from '../../config/types';
 import { PromotionFilter } from '../../database/PromotionStore';
 import { Ledger } from '../../database/Ledger';
 import { Page } from '../../database/util';
 import { approvalEligibility, approvalsComplete } from '../../domain/approvals';
 import { shortDigest } from '../../domain/describe';
+import { ownerRef } from '../../domain/refs';
 import {
   decide,
   describeRefusal,
@@ -18,6 +20,11 @@ import {
   requiredApprovals,
 } from '../../domain/gates';
 import { environmentOfPromotion, LadderStep } from '../../domain/ladder';
+import {
+  outsideTeams,
+  PersonBehind,
+  reportedIdentities,
+} from '../../domain/people';
 import {
   ABORT_FROM,
   APPROVAL_FROM,
@@ -45,6 +52,7 @@ export class PromotionService {
   private readonly config: DeliveryConfig;
   private readonly components: ComponentResolver;
   private readonly gates: GateInputs;
+  private readonly people?: PeopleDirectory;
   private readonly clock: () => number;
   private readonly newId: () => string;
 
@@ -53,6 +61,8 @@ export class PromotionService {
     config: DeliveryConfig;
     components: ComponentResolver;
     gates: GateInputs;
+    /** Matches the people CI names to catalog users; without it only requesters are known. */
+    people?: PeopleDirectory;
     clock?: () => number;
     newId?: () => string;
   }) {
@@ -60,6 +70,7 @@ export class PromotionService {
     this.config = options.config;
     this.components = options.components;
     this.gates = options.gates;
+    this.people = options.people;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -76,6 +87,8 @@ export class PromotionService {
       environment: string;
       kind: 'normal' | 'hotfix';
       reason?: string;
+      /** GitHub login of who started the requesting run (service callers only). */
+      triggeredBy?: string;
     },
     actor: Actor,
   ): Promise<PromotionOutcome> {
@@ -102,6 +115,7 @@ export class PromotionService {
       kind: input.kind,
       reason: input.reason,
       actor,
+      triggeredBy: actor.type === 'service' ? input.triggeredBy : undefined,
     });
   }
 
@@ -167,9 +181,11 @@ export class PromotionService {
     kind: PromotionKind;
     reason?: string;
     actor: Actor;
+    triggeredBy?: string;
     replacesPromotionId?: string;
   }): Promise<PromotionOutcome> {
     const { componentRef: ref, step, artifact, kind } = options;
+    const behind = await this.peopleBehind(options);
     const gates = evaluateGates(await this.gates.gather(options));
     const decision = decide(gates);
     const refusal =
@@ -186,6 +202,9 @@ export class PromotionService {
       kind,
       state: decision,
       requestedBy: options.actor.ref,
+      triggeredBy: options.triggeredBy,
+      people: behind.people,
+      committingTeams: behind.teams,
       reason: options.reason,
       gates,
       requiredApprovals: requiredApprovals(step.env, kind),
@@ -199,6 +218,38 @@ export class PromotionService {
       throw new ConflictError(await this.describeActive(ref, step.env.name));
     }
     return { view: { promotion, artifact, approvals: [] }, refusal };
+  }
+
+  /**
+   * The catalog users behind a change (requester, who started the run, the
+   * commit author) and their teams; when CI named nobody the catalog knows,
+   * the committing team is the requester's groups, else the owner.
+   */
+  private async peopleBehind(options: {
+    entity: Entity;
+    artifact: Artifact;
+    actor: Actor;
+    triggeredBy?: string;
+  }): Promise<{ people: PersonBehind[]; teams: string[] }> {
+    const { actor } = options;
+    const identities = reportedIdentities(options, options.artifact);
+    const matched =
+      this.people && identities.length
+        ? await this.people.match(identities)
+        : { people: [], teams: [] };
+    const people: PersonBehind[] = [
+      ...(actor.type === 'user'
+        ? [{ ref: actor.ref, role: 'requester' as const }]
+        : []),
+      ...matched.people,
+    ];
+    let teams = matched.teams;
+    if (teams.length === 0) {
+      teams = actor.ownershipRefs.filter(r => r.startsWith('group:'));
+    }
+    const owner = ownerRef(options.entity);
+    if (teams.length === 0 && owner) teams = [owner];
+    return { people, teams };
   }
 
   /** Why a new promotion cannot start: the one already under way. */
@@ -239,11 +290,12 @@ export class PromotionService {
         describeWrongState(action, promotion.state, APPROVAL_FROM),
       );
     }
+    const environment = environmentOfPromotion(this.config.ladders, promotion);
     const eligibility = approvalEligibility(
       actor,
       promotion,
-      [],
-      environmentOfPromotion(this.config.ladders, promotion),
+      (await this.ledger.promotions.listApprovals([id])).get(id) ?? [],
+      environment,
     );
     if (!eligibility.allowed) throw new NotAllowedError(eligibility.reason);
     const now = this.clock();
@@ -258,6 +310,10 @@ export class PromotionService {
         approverRef: actor.ref,
         decision: input.decision,
         comment: input.comment,
+        outsideCommittingTeam: outsideTeams(
+          actor.ownershipRefs,
+          promotion.committingTeams ?? [],
+        ),
         createdAt: now,
       });
       if (!recorded) return; // this approver already decided: no-op
@@ -272,7 +328,7 @@ export class PromotionService {
         return;
       }
       const approvals = (await tx.promotions.listApprovals([id])).get(id) ?? [];
-      if (approvalsComplete(promotion, approvals)) {
+      if (approvalsComplete(promotion, approvals, environment)) {
         await tx.promotions.transition(id, APPROVAL_FROM, 'approved', {
           now,
           active: true,
@@ -312,6 +368,11 @@ export class PromotionService {
 
   async getPromotion(id: string): Promise<PromotionView> {
     return promotionDetail(this.ledger, id);
+  }
+
+  /** Every component with a promotion, for filtering lists by visibility. */
+  async componentRefs(): Promise<string[]> {
+    return this.ledger.promotions.componentRefs();
   }
 
   async listPromotions(

@@ -50,6 +50,9 @@ export function artifactRoutes(
             buildUrl: body.buildUrl,
             sizeBytes: body.sizeBytes,
             baseImage: body.baseImage,
+            commitAuthorEmail: body.commitAuthorEmail,
+            commitAuthorLogin: body.commitAuthorLogin,
+            triggeredBy: body.triggeredBy,
           },
           actor,
         );
@@ -158,7 +161,6 @@ export function artifactRoutes(
         ? '/artifacts/:artifactId/quarantine'
         : '/artifacts/:artifactId/quarantine/lift';
     api.post(path, async (req, res) => {
-      const { credentials, actor } = await ctx.caller(req, ['user']);
       const artifact = await artifacts.requireArtifact(req.params.artifactId);
       const result = await ctx.audited(
         req,
@@ -174,6 +176,8 @@ export function artifactRoutes(
           },
         },
         async () => {
+          // Users only: a CI token is refused (403, audited).
+          const { credentials, actor } = await ctx.caller(req, ['user']);
           await ctx.authorize(
             credentials,
             action === 'quarantine'

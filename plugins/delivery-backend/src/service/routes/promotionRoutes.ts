@@ -142,6 +142,7 @@ export function promotionRoutes(
             environment: body.environment,
             kind,
             reason: body.reason,
+            triggeredBy: body.triggeredBy,
           },
           actor,
         );
@@ -181,13 +182,18 @@ export function promotionRoutes(
   });
 
   api.get('/promotions', async (req, res) => {
-    const { requireVisible, visible } = await ctx.reader(req);
+    const { requireVisible, visibleFilter } = await ctx.reader(req);
     const q = req.query;
     const ref = q.component ? componentRef(q.component) : undefined;
     if (ref) await requireVisible(ref, `${ref} is not in the catalog`);
+    // Across components, only those the caller sees in the catalog, filtered
+    // in the query so that every page is full.
     const page = await promotions.listPromotions(
       {
         componentRef: ref,
+        componentRefs: ref
+          ? undefined
+          : await visibleFilter(await promotions.componentRefs()),
         environment: q.environment,
         states: q.state as PromotionState[] | undefined,
         kinds: q.kind as PromotionKind[] | undefined,
@@ -196,14 +202,8 @@ export function promotionRoutes(
       },
       { limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor },
     );
-    // Across components, only those the caller sees in the catalog.
-    const seen = ref
-      ? new Set([ref])
-      : await visible(page.items.map(v => v.promotion.componentRef));
     res.json({
-      items: page.items
-        .filter(v => seen.has(v.promotion.componentRef))
-        .map(promotionJson),
+      items: page.items.map(promotionJson),
       nextCursor: page.nextCursor,
     });
   });
@@ -221,8 +221,6 @@ export function promotionRoutes(
 
   for (const decision of ['approve', 'reject'] as const) {
     api.post(`/promotions/:promotionId/${decision}`, async (req, res) => {
-      // Only users decide approvals: a CI token is refused here (403).
-      const { credentials, actor } = await ctx.caller(req, ['user']);
       const { promotion } = await promotions.getPromotion(
         req.params.promotionId,
       );
@@ -230,6 +228,8 @@ export function promotionRoutes(
         req,
         decisionEvent(promotion, decision),
         async () => {
+          // Only users decide approvals: a CI token is refused (403, audited).
+          const { credentials, actor } = await ctx.caller(req, ['user']);
           await ctx.authorize(
             credentials,
             deliveryPromotionApprovePermission,

@@ -51,6 +51,11 @@ export function UnderWaySection(props: {
         {actorName(promotion.requestedBy)}
         {promotion.reason ? `: ${promotion.reason}` : ''}
       </Typography>
+      {peopleBehind(promotion) && (
+        <Typography variant="body2" className={classes.meta}>
+          {peopleBehind(promotion)}
+        </Typography>
+      )}
       {awaiting && <ApprovalProgress promotion={promotion} />}
       {promotion.deployment && (
         <ExecutionProgress deployment={promotion.deployment} />
@@ -89,4 +94,18 @@ export function UnderWaySection(props: {
       </div>
     </>
   );
+}
+
+const ROLE_WORDS: Record<string, string> = {
+  'triggered-by': 'pushed or started the run',
+  'commit-author': 'commit author',
+};
+
+/** Who is behind a CI-requested change (they may not approve it), in words. */
+function peopleBehind(promotion: Promotion): string | undefined {
+  const people = (promotion.people ?? []).filter(p => p.role !== 'requester');
+  if (people.length === 0) return undefined;
+  return `Behind it: ${people
+    .map(p => `${actorName(p.ref)} (${ROLE_WORDS[p.role] ?? p.role})`)
+    .join(', ')}`;
 }

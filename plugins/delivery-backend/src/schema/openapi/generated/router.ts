@@ -1361,6 +1361,21 @@ export const spec = {
         description:
           'An https URL (http only where delivery.allowHttpUrls is set).',
       },
+      GitHubLogin: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\[bot\\])?$',
+        description: 'A GitHub login, e.g. octocat or dependabot[bot].',
+      },
+      Email: {
+        type: 'string',
+        minLength: 3,
+        maxLength: 255,
+        pattern:
+          '^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$',
+        description: 'An e-mail address as git records it.',
+      },
       Count: {
         type: 'integer',
         minimum: 0,
@@ -1941,6 +1956,9 @@ export const spec = {
                   type: 'string',
                 },
               },
+              outsideCommittingTeam: {
+                type: 'boolean',
+              },
             },
           },
           rollbackThresholds: {
@@ -2057,6 +2075,15 @@ export const spec = {
             minLength: 1,
             maxLength: 512,
             pattern: '^[^\\s\\u0000-\\u001F\\u007F]+$',
+          },
+          commitAuthorEmail: {
+            $ref: '#/components/schemas/Email',
+          },
+          commitAuthorLogin: {
+            $ref: '#/components/schemas/GitHubLogin',
+          },
+          triggeredBy: {
+            $ref: '#/components/schemas/GitHubLogin',
           },
         },
       },
@@ -2395,6 +2422,15 @@ export const spec = {
           baseImage: {
             type: 'string',
           },
+          commitAuthorEmail: {
+            type: 'string',
+          },
+          commitAuthorLogin: {
+            type: 'string',
+          },
+          triggeredBy: {
+            type: 'string',
+          },
           createdBy: {
             type: 'string',
           },
@@ -2457,6 +2493,15 @@ export const spec = {
             type: 'integer',
           },
           baseImage: {
+            type: 'string',
+          },
+          commitAuthorEmail: {
+            type: 'string',
+          },
+          commitAuthorLogin: {
+            type: 'string',
+          },
+          triggeredBy: {
             type: 'string',
           },
           createdBy: {
@@ -2552,6 +2597,15 @@ export const spec = {
           baseImage: {
             type: 'string',
           },
+          commitAuthorEmail: {
+            type: 'string',
+          },
+          commitAuthorLogin: {
+            type: 'string',
+          },
+          triggeredBy: {
+            type: 'string',
+          },
           createdBy: {
             type: 'string',
           },
@@ -2641,6 +2695,9 @@ export const spec = {
           },
           reason: {
             $ref: '#/components/schemas/Text',
+          },
+          triggeredBy: {
+            $ref: '#/components/schemas/GitHubLogin',
           },
         },
       },
@@ -2874,6 +2931,37 @@ export const spec = {
           requestedBy: {
             type: 'string',
           },
+          triggeredBy: {
+            type: 'string',
+          },
+          people: {
+            type: 'array',
+            description:
+              'Catalog users behind the change, none of whom may approve it: the requester, who started the run, the commit author.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['ref', 'role'],
+              properties: {
+                ref: {
+                  type: 'string',
+                },
+                role: {
+                  type: 'string',
+                  enum: ['requester', 'triggered-by', 'commit-author'],
+                },
+                matchedBy: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          committingTeams: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
           reason: {
             type: 'string',
           },
@@ -2910,6 +2998,9 @@ export const spec = {
                     },
                     comment: {
                       type: 'string',
+                    },
+                    outsideCommittingTeam: {
+                      type: 'boolean',
                     },
                     at: {
                       $ref: '#/components/schemas/Timestamp',

@@ -440,6 +440,10 @@ export interface components {
      * @description An https URL (http only where delivery.allowHttpUrls is set).
      */
     Url: string;
+    /** @description A GitHub login, e.g. octocat or dependabot[bot]. */
+    GitHubLogin: string;
+    /** @description An e-mail address as git records it. */
+    Email: string;
     /** @description A count that fits a 32-bit column on every engine. */
     Count: number;
     /** Format: date-time */
@@ -631,6 +635,7 @@ export interface components {
       approvals: {
         count: number;
         groups: string[];
+        outsideCommittingTeam?: boolean;
       };
       rollbackThresholds: components['schemas']['RollbackThresholds'];
       rollbackRequiresApprovals: boolean;
@@ -663,6 +668,9 @@ export interface components {
       buildUrl?: components['schemas']['Url'];
       sizeBytes?: number;
       baseImage?: string;
+      commitAuthorEmail?: components['schemas']['Email'];
+      commitAuthorLogin?: components['schemas']['GitHubLogin'];
+      triggeredBy?: components['schemas']['GitHubLogin'];
     };
     EvidenceSummary: {
       tests?: {
@@ -770,6 +778,9 @@ export interface components {
       buildUrl?: string;
       sizeBytes?: number;
       baseImage?: string;
+      commitAuthorEmail?: string;
+      commitAuthorLogin?: string;
+      triggeredBy?: string;
       createdBy?: string;
       createdAt: components['schemas']['Timestamp'];
     };
@@ -787,6 +798,9 @@ export interface components {
       buildUrl?: string;
       sizeBytes?: number;
       baseImage?: string;
+      commitAuthorEmail?: string;
+      commitAuthorLogin?: string;
+      triggeredBy?: string;
       createdBy?: string;
       createdAt: components['schemas']['Timestamp'];
       /** @description The latest evidence of each kind. */
@@ -812,6 +826,9 @@ export interface components {
       buildUrl?: string;
       sizeBytes?: number;
       baseImage?: string;
+      commitAuthorEmail?: string;
+      commitAuthorLogin?: string;
+      triggeredBy?: string;
       createdBy?: string;
       createdAt: components['schemas']['Timestamp'];
       /** @description The latest evidence of each kind. */
@@ -841,6 +858,7 @@ export interface components {
        */
       kind?: 'normal' | 'hotfix';
       reason?: components['schemas']['Text'];
+      triggeredBy?: components['schemas']['GitHubLogin'];
     };
     GateVerdict: {
       /** @enum {string} */
@@ -921,6 +939,15 @@ export interface components {
       state: components['schemas']['PromotionState'];
       artifact: components['schemas']['ArtifactRef'];
       requestedBy: string;
+      triggeredBy?: string;
+      /** @description Catalog users behind the change, none of whom may approve it: the requester, who started the run, the commit author. */
+      people?: {
+        ref: string;
+        /** @enum {string} */
+        role: 'requester' | 'triggered-by' | 'commit-author';
+        matchedBy?: string;
+      }[];
+      committingTeams?: string[];
       reason?: string;
       gates: components['schemas']['GateVerdict'][];
       approvals: {
@@ -931,6 +958,7 @@ export interface components {
           /** @enum {string} */
           decision: 'approve' | 'reject';
           comment?: string;
+          outsideCommittingTeam?: boolean;
           at: components['schemas']['Timestamp'];
         }[];
       };
