@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { matchPeople } from '../catalog/people';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import yaml from 'yaml';
 import { readDeliveryConfig } from '../config/readDeliveryConfig';
@@ -27,11 +28,23 @@ function withFiles(value: any): any {
 const appConfig = withFiles(
   yaml.parse(readFileSync(resolve(root, 'app-config.yaml'), 'utf8')),
 );
-const entities: Entity[] = yaml
-  .parseAllDocuments(
-    readFileSync(resolve(root, 'examples/entities.yaml'), 'utf8'),
-  )
-  .map(d => d.toJSON());
+const load = (file: string): Entity[] =>
+  yaml
+    .parseAllDocuments(readFileSync(resolve(root, file), 'utf8'))
+    .map(d => d.toJSON());
+/** The demo's components, and its users with the relations stitching adds. */
+const entities: Entity[] = [
+  ...load('examples/entities.yaml'),
+  ...load('examples/org.yaml')
+    .filter(e => e.kind === 'User')
+    .map(user => ({
+      ...user,
+      relations: ((user.spec?.memberOf as string[]) ?? []).map(group => ({
+        type: 'memberOf',
+        targetRef: `group:default/${group}`,
+      })),
+    })),
+];
 const catalog = {
   getEntity: async (ref: string) =>
     entities.find(e => stringifyEntityRef(e) === ref),
@@ -73,6 +86,9 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
         knex,
         config,
         catalog,
+        people: {
+          match: async identities => matchPeople(identities, entities),
+        },
         logger: mockServices.logger.mock(),
         now,
       });
@@ -104,8 +120,26 @@ describe('the make start demo (examples/delivery-demo.yaml with app-config.yaml)
         expect.objectContaining({
           approverRef: 'user:default/alice',
           comment: 'Pool leak fixed, load test attached',
+          outsideCommittingTeam: true,
         }),
       ]);
+      // Bob wrote and pushed the fix: he may not approve it.
+      expect(production.activePromotion!.promotion).toMatchObject({
+        triggeredBy: 'bob-b',
+        people: [
+          {
+            ref: 'user:default/bob',
+            role: 'triggered-by',
+            matchedBy: 'GitHub login bob-b',
+          },
+          {
+            ref: 'user:default/bob',
+            role: 'commit-author',
+            matchedBy: 'e-mail bob@example.com',
+          },
+        ],
+        committingTeams: ['group:default/team-storefront'],
+      });
 
       const quarantined = await store.getArtifactByDigest(
         'component:default/payments-api',

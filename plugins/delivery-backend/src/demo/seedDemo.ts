@@ -129,14 +129,25 @@ export function demoDigest(component: string, build: number): string {
   return `sha256:${hex(`${component}#${build}`, 64)}`;
 }
 
-async function waitForComponents(
+/**
+ * Waits for the demo's components, and its users with their group
+ * relations (separation of duties matches the people behind a change to
+ * users and their teams), to be in the catalog.
+ */
+async function waitForEntities(
   catalog: EntityLookup,
   refs: string[],
   logger: LoggerService,
 ) {
   const deadline = Date.now() + 180_000;
+  const ready = async (ref: string) => {
+    const entity = await catalog.getEntity(ref).catch(() => undefined);
+    return Boolean(
+      entity && (!ref.startsWith('user:') || entity.relations?.length),
+    );
+  };
   for (const ref of refs) {
-    while (!(await catalog.getEntity(ref).catch(() => undefined))) {
+    while (!(await ready(ref))) {
       if (Date.now() > deadline) {
         throw new Error(
           `${ref} did not appear in the catalog within 3 minutes`,
@@ -199,7 +210,10 @@ export async function seedDemo(options: {
       step.quarantine;
     if (target) components.add(ref(target.component));
   }
-  await waitForComponents(options.catalog, [...components], logger);
+  const users = Object.values(scenario.actors)
+    .filter(a => a.type === 'user')
+    .map(a => a.ref);
+  await waitForEntities(options.catalog, [...components, ...users], logger);
 
   const actor = (name: string): Actor => {
     const a = scenario.actors[name];
