@@ -146,6 +146,19 @@ export function pendingPromotion(
     state: 'awaiting-approval',
     artifact: artifact('1.43.0', 143),
     requestedBy: 'github-actions',
+    triggeredBy: 'bob-b',
+    people: [
+      {
+        ref: 'user:default/bob',
+        role: 'triggered-by',
+        matchedBy: 'GitHub login bob-b',
+      },
+      {
+        ref: 'user:default/bob',
+        role: 'commit-author',
+        matchedBy: 'e-mail bob@example.com',
+      },
+    ],
     reason: 'Fix for INC-2231',
     gates: [
       {

@@ -112,6 +112,12 @@ describe('EntityDeliveryContent', () => {
         name: 'production awaiting-approval 1.43.0',
       }),
     ).toBeInTheDocument();
+    // Who is behind the change, and so may not approve it.
+    expect(
+      screen.getByText(
+        'Behind it, and so not an approver: bob (pushed or started the run, commit author)',
+      ),
+    ).toBeInTheDocument();
     // One overview call, one page of builds, one page of history.
     expect(api.getOverview).toHaveBeenCalledTimes(1);
     expect(api.listArtifacts).toHaveBeenCalledTimes(1);

@@ -103,9 +103,16 @@ const ROLE_WORDS: Record<string, string> = {
 
 /** Who is behind a CI-requested change (they may not approve it), in words. */
 function peopleBehind(promotion: Promotion): string | undefined {
-  const people = (promotion.people ?? []).filter(p => p.role !== 'requester');
-  if (people.length === 0) return undefined;
-  return `Behind it: ${people
-    .map(p => `${actorName(p.ref)} (${ROLE_WORDS[p.role] ?? p.role})`)
-    .join(', ')}`;
+  const roles = new Map<string, string[]>();
+  for (const p of promotion.people ?? []) {
+    if (p.role === 'requester') continue;
+    roles.set(p.ref, [
+      ...(roles.get(p.ref) ?? []),
+      ROLE_WORDS[p.role] ?? p.role,
+    ]);
+  }
+  if (roles.size === 0) return undefined;
+  return `Behind it, and so not an approver: ${[...roles]
+    .map(([ref, what]) => `${actorName(ref)} (${what.join(', ')})`)
+    .join('; ')}`;
 }
