@@ -14,6 +14,15 @@ export interface Config {
       };
       /** Other plugins' permissions: allow (default, as allow-all) or deny. */
       otherPermissions?: 'allow' | 'deny';
+      /**
+       * Who may change what runs in an environment, by environment name
+       * (delivery.environment.deploy): everyone (default), platform or
+       * nobody, e.g. `production: platform`. The component's permissions
+       * and the environment's approvals still apply.
+       */
+      environments?: {
+        [environment: string]: 'everyone' | 'platform' | 'nobody';
+      };
     };
   };
 }

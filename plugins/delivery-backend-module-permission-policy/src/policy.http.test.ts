@@ -170,6 +170,7 @@ describe('the shipped policy, end to end through the permission backend', () => 
               locations: [{ type: 'file', target: catalogFile }],
             },
             delivery: {
+              permissionPolicy: { environments: { production: 'platform' } },
               ladders: {
                 standard: {
                   environments: [
@@ -382,6 +383,32 @@ describe('the shipped policy, end to end through the permission backend', () => 
         post(`/artifacts/${t.id}/quarantine/lift`, role, { reason: 'fixed' }),
     },
   };
+
+  it('keeps production for the platform group when delivery.permissionPolicy.environments says so', async () => {
+    const answers: string[] = [];
+    for (const role of ['owner', 'platform', 'other', 'ci'] as Role[]) {
+      const { digest: d } = await promotable();
+      const rows = await rowCounts();
+      const res = await post('/promotions', role, {
+        component: COMPONENT,
+        digest: d,
+        environment: 'production',
+      });
+      const unchanged =
+        JSON.stringify(await rowCounts()) === JSON.stringify(rows);
+      answers.push(
+        `${role}: ${res.status === 403 ? res.body.error.message : 'allowed'}${
+          res.status === 403 && unchanged ? ', rows unchanged' : ''
+        }`,
+      );
+    }
+    expect(answers).toEqual([
+      'owner: Missing permission delivery.environment.deploy for production, rows unchanged',
+      'platform: allowed',
+      'other: Missing permission delivery.promotion.request for component:default/payments-api, rows unchanged',
+      'ci: allowed',
+    ]);
+  });
 
   // The README's table: who may, by role (CI within its access restrictions;
   // quarantines are for people only).

@@ -40,6 +40,10 @@ const asUser = (name: string) => {
 function meaning(decision: any): string {
   if (decision.result === AuthorizeResult.ALLOW) return 'allow';
   if (decision.result === AuthorizeResult.DENY) return 'deny';
+  if (decision.conditions?.not) {
+    const { rule, params } = decision.conditions.not;
+    return `unless ${rule}: ${params.names.join(', ')}`;
+  }
   const claims = decision.conditions?.params?.claims ?? [];
   return `if owner (${decision.conditions?.rule}: ${claims.join(', ')})`;
 }
@@ -66,6 +70,8 @@ describe('DeliveryPermissionPolicy', () => {
     ['delivery.artifact.lift', 'deny', 'allow', 'deny'],
     ['delivery.promotion.override', 'deny', 'allow', 'deny'],
     ['delivery.preview.manage', 'owner', 'allow', 'owner'],
+    // Every environment, unless `environments` closes some (below).
+    ['delivery.environment.deploy', 'allow', 'allow', 'allow'],
   ])(
     '%s: owner %s, platform %s, others %s',
     async (name, owner, platform, other) => {
@@ -87,6 +93,43 @@ describe('DeliveryPermissionPolicy', () => {
       expect(meaning(await p.handle({ permission }))).toBe('allow');
     },
   );
+
+  it('closes environments by name: to all but the platform groups, or to everyone', async () => {
+    const p = policy({
+      permissionPolicy: {
+        environments: {
+          production: 'platform',
+          legacy: 'nobody',
+          dev: 'everyone',
+        },
+      },
+    });
+    const permission = byName['delivery.environment.deploy'];
+    const decide = async (user: string) =>
+      meaning(await p.handle({ permission }, asUser(user)));
+    expect(await decide('alice')).toBe(
+      'unless IS_ENVIRONMENT: legacy, production',
+    );
+    expect(await decide('carol')).toBe('unless IS_ENVIRONMENT: legacy');
+    expect(meaning(await p.handle({ permission }))).toBe('allow'); // CI
+    const decision: any = await p.handle({ permission }, asUser('alice'));
+    expect(decision).toMatchObject({
+      pluginId: 'delivery',
+      resourceType: 'delivery-environment',
+    });
+    expect(() =>
+      policy({ permissionPolicy: { environments: { production: 'owners' } } }),
+    ).toThrow(
+      "delivery.permissionPolicy.environments.production: 'owners' is not one of everyone, platform, nobody",
+    );
+    expect(() =>
+      policy({
+        permissionPolicy: {
+          permissions: { 'delivery.environment.deploy': 'owners' },
+        },
+      }),
+    ).toThrow('an environment has no owners');
+  });
 
   it('leaves other plugins to allow, or denies them when configured', async () => {
     const catalogRead = {

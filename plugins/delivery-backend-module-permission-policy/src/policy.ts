@@ -16,6 +16,7 @@ import {
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
+import { RESOURCE_TYPE_DELIVERY_ENVIRONMENT } from '@backstage-delivery/plugin-delivery-common';
 import { PolicySettings } from './rules';
 
 const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
@@ -55,6 +56,12 @@ export class DeliveryPermissionPolicy implements PermissionPolicy {
     // No user: a service principal, limited by its accessRestrictions.
     if (!user) return ALLOW;
     const info = await this.userInfo.getUserInfo(user.credentials);
+    if (permission.name === 'delivery.environment.deploy') {
+      return this.environmentDecision(
+        audience,
+        isPlatform(info, this.settings),
+      );
+    }
     switch (audience) {
       case 'everyone':
         return ALLOW;
@@ -73,5 +80,39 @@ export class DeliveryPermissionPolicy implements PermissionPolicy {
           }),
         );
     }
+  }
+
+  /**
+   * Where a user may deploy: everywhere but the environments configured for
+   * the platform groups (unless the user is in one) or for nobody, as a
+   * conditional decision the delivery backend resolves with its
+   * `IS_ENVIRONMENT` rule.
+   */
+  private environmentDecision(
+    audience: string,
+    platform: boolean,
+  ): PolicyDecision {
+    if (audience === 'nobody' || (audience === 'platform' && !platform)) {
+      return DENY;
+    }
+    const closed = Object.entries(this.settings.environments)
+      .filter(
+        ([, who]) => who === 'nobody' || (who === 'platform' && !platform),
+      )
+      .map(([name]) => name)
+      .sort();
+    if (closed.length === 0) return ALLOW;
+    return {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'delivery',
+      resourceType: RESOURCE_TYPE_DELIVERY_ENVIRONMENT,
+      conditions: {
+        not: {
+          rule: 'IS_ENVIRONMENT',
+          resourceType: RESOURCE_TYPE_DELIVERY_ENVIRONMENT,
+          params: { names: closed },
+        },
+      },
+    };
   }
 }

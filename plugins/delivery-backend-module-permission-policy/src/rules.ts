@@ -33,7 +33,13 @@ export const DEFAULT_AUDIENCES: Readonly<Record<string, Audience>> = {
   'delivery.artifact.lift': 'platform',
   'delivery.promotion.override': 'platform',
   'delivery.preview.manage': 'owners',
+  // Where a change goes (the environment's name is the resource); who may,
+  // per environment, is `environments`. The component's permission applies too.
+  'delivery.environment.deploy': 'everyone',
 };
+
+/** Permissions whose resource is an environment, not a component. */
+const ENVIRONMENT_PERMISSIONS = ['delivery.environment.deploy'];
 
 const AUDIENCES: Audience[] = ['everyone', 'owners', 'platform', 'nobody'];
 
@@ -45,7 +51,15 @@ export interface PolicySettings {
   audiences: Record<string, Audience>;
   /** What other plugins' permissions get: `allow` (as the allow-all policy) or `deny`. */
   otherPermissions: 'allow' | 'deny';
+  /**
+   * Who may change what runs in an environment, by its name (the permission
+   * `delivery.environment.deploy`): everyone (the default), platform or nobody.
+   */
+  environments: Record<string, EnvironmentAudience>;
 }
+
+/** @public */
+export type EnvironmentAudience = 'everyone' | 'platform' | 'nobody';
 
 /**
  * Reads `delivery.permissionPolicy`.
@@ -69,6 +83,11 @@ export function readPolicySettings(config: Config): PolicySettings {
         ).join(', ')}`,
       );
     }
+    if (ENVIRONMENT_PERMISSIONS.includes(name) && audience === 'owners') {
+      throw new Error(
+        `${path}.permissions.${name}: an environment has no owners; use everyone, platform or nobody (and environments for per-environment rules)`,
+      );
+    }
     if (!AUDIENCES.includes(audience as Audience)) {
       throw new Error(
         `${path}.permissions.${name}: '${audience}' is not one of ${AUDIENCES.join(
@@ -84,11 +103,23 @@ export function readPolicySettings(config: Config): PolicySettings {
       `${path}.otherPermissions: use allow or deny, not '${other}'`,
     );
   }
+  const environments: Record<string, EnvironmentAudience> = {};
+  const byName = policy?.getOptionalConfig('environments');
+  for (const name of byName?.keys() ?? []) {
+    const audience = byName!.getString(name);
+    if (!['everyone', 'platform', 'nobody'].includes(audience)) {
+      throw new Error(
+        `${path}.environments.${name}: '${audience}' is not one of everyone, platform, nobody`,
+      );
+    }
+    environments[name] = audience as EnvironmentAudience;
+  }
   return {
     platformGroups: policy?.getOptionalStringArray('platformGroups') ?? [
       'group:default/platform',
     ],
     audiences,
     otherPermissions: other,
+    environments,
   };
 }

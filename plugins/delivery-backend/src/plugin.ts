@@ -3,10 +3,14 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { deliveryPermissions } from '@backstage-delivery/plugin-delivery-common';
+import {
+  deliveryEnvironmentDeployPermission,
+  deliveryPermissions,
+} from '@backstage-delivery/plugin-delivery-common';
 import { createEntityLookup } from './catalog/catalog';
 import { createPeopleDirectory } from './catalog/people';
 import { seedDemoOnStartup } from './demo/seedDemo';
+import { registerEnvironmentPermissions } from './service/permissions/environmentPermissions';
 import { readDeliveryConfig } from './config/readDeliveryConfig';
 import { PreviewStore } from './database/PreviewStore';
 import { applyDatabaseMigrations } from './database/migrations';
@@ -144,7 +148,15 @@ export const deliveryPlugin = createBackendPlugin({
           });
         }
 
-        deps.permissionsRegistry.addPermissions(deliveryPermissions);
+        deps.permissionsRegistry.addPermissions(
+          deliveryPermissions.filter(
+            p => p !== deliveryEnvironmentDeployPermission,
+          ),
+        );
+        registerEnvironmentPermissions(
+          deps.permissionsRegistry,
+          config.ladders,
+        );
         deps.httpRouter.use(
           await createRouter({
             ...deps,

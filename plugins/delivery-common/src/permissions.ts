@@ -130,6 +130,28 @@ export const deliveryArtifactLiftPermission = createPermission({
 });
 
 /**
+ * The resource type of an environment (its name, e.g. `production`), for
+ * permission rules on where a change goes: `IS_ENVIRONMENT`,
+ * `IS_PRODUCTION_LIKE`, registered by the delivery backend.
+ *
+ * @public
+ */
+export const RESOURCE_TYPE_DELIVERY_ENVIRONMENT = 'delivery-environment';
+
+/**
+ * Change what runs in an environment: promotions, hotfixes and rollbacks into
+ * it, checked with the environment's name as the resource, in addition to
+ * the permission on the component.
+ *
+ * @public
+ */
+export const deliveryEnvironmentDeployPermission = createPermission({
+  name: 'delivery.environment.deploy',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_DELIVERY_ENVIRONMENT,
+});
+
+/**
  * Every permission of the delivery plugin.
  *
  * @public
@@ -146,4 +168,5 @@ export const deliveryPermissions = [
   deliveryPromotionReportPermission,
   deliveryPromotionAbortPermission,
   deliveryArtifactLiftPermission,
+  deliveryEnvironmentDeployPermission,
 ];

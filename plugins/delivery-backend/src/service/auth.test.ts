@@ -64,6 +64,7 @@ describe('delivery API with a static CI token', () => {
                           'delivery.ledger.read',
                           'delivery.artifact.record',
                           'delivery.promotion.request',
+                          'delivery.environment.deploy',
                         ],
                       },
                     ],

@@ -1,5 +1,6 @@
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  deliveryEnvironmentDeployPermission,
   deliveryArtifactLiftPermission,
   deliveryArtifactQuarantinePermission,
   deliveryPreviewManagePermission,
@@ -84,3 +85,35 @@ export function useDeliveryPermissions(componentRef: string) {
 }
 
 export type DeliveryPermissions = ReturnType<typeof useDeliveryPermissions>;
+
+/**
+ * The component's permissions as they apply in one environment: requests,
+ * hotfixes and rollbacks into it also need `delivery.environment.deploy` for
+ * the environment (a policy may keep production for the platform group).
+ */
+export function useEnvironmentPermissions(
+  permissions: DeliveryPermissions,
+  environment: string,
+): DeliveryPermissions {
+  const { allowed, loading } = usePermission({
+    permission: deliveryEnvironmentDeployPermission,
+    resourceRef: environment,
+  });
+  if (allowed) return permissions;
+  const within = (action: ActionPermission): ActionPermission =>
+    action.allowed
+      ? {
+          allowed: false,
+          loading,
+          blockedBecause: loading
+            ? 'Checking your permissions…'
+            : `You may not change what runs in ${environment} (permission ${deliveryEnvironmentDeployPermission.name})`,
+        }
+      : action;
+  return {
+    ...permissions,
+    request: within(permissions.request),
+    rollback: within(permissions.rollback),
+    override: within(permissions.override),
+  };
+}

@@ -77,7 +77,11 @@ export interface RequestContext {
   /** 403 unless the permission framework allows the caller. */
   authorize(
     credentials: BackstageCredentials,
-    permission: BasicPermission | ResourcePermission<'catalog-entity'>,
+    permission:
+      | BasicPermission
+      | ResourcePermission<'catalog-entity'>
+      | ResourcePermission<'delivery-environment'>,
+    /** The component's ref, or the environment's name for environment permissions. */
     componentRef?: string,
   ): Promise<void>;
   /**

@@ -1,5 +1,6 @@
 import { AuditorServiceEventSeverityLevel } from '@backstage/backend-plugin-api';
 import {
+  deliveryEnvironmentDeployPermission,
   deliveryPromotionAbortPermission,
   deliveryPromotionApprovePermission,
   deliveryPromotionOverridePermission,
@@ -135,6 +136,11 @@ export function promotionRoutes(
             ref,
           );
         }
+        await ctx.authorize(
+          credentials,
+          deliveryEnvironmentDeployPermission,
+          body.environment,
+        );
         return promotions.requestPromotion(
           {
             componentRef: ref,
@@ -167,6 +173,11 @@ export function promotionRoutes(
           credentials,
           deliveryPromotionRollbackPermission,
           ref,
+        );
+        await ctx.authorize(
+          credentials,
+          deliveryEnvironmentDeployPermission,
+          req.body.environment,
         );
         return promotions.rollback(
           {

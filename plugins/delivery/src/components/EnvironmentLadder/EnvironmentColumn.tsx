@@ -6,7 +6,10 @@ import Chip from '@material-ui/core/Chip';
 import Divider from '@material-ui/core/Divider';
 import Typography from '@material-ui/core/Typography';
 import { EnvironmentOverview } from '../../api';
-import { DeliveryPermissions } from '../../hooks/useDeliveryPermissions';
+import {
+  DeliveryPermissions,
+  useEnvironmentPermissions,
+} from '../../hooks/useDeliveryPermissions';
 import { CandidateSection } from './CandidateSection';
 import { useColumnStyles } from './columnStyles';
 import { LiveStatus } from './LiveStatus';
@@ -27,7 +30,11 @@ export interface EnvironmentColumnProps {
 
 /** One environment of the ladder: its release, what is under way, what is next. */
 export function EnvironmentColumn(props: EnvironmentColumnProps) {
-  const { env, entity, permissions } = props;
+  const { env, entity } = props;
+  const permissions = useEnvironmentPermissions(
+    props.permissions,
+    env.environment.name,
+  );
   const classes = useColumnStyles();
   const { open, dialog } = usePromotionActions(props);
   const { environment, activePromotion, candidate } = env;
