@@ -30,6 +30,8 @@ import { PreviewReaper } from './service/previews/PreviewReaper';
 import { PreviewService } from './service/previews/PreviewService';
 import { schedulePreviewReaper } from './service/previews/scheduleReaper';
 import { createRouter } from './service/router';
+import { RolloutControl } from './service/executions/RolloutControl';
+import { KubernetesWorkloads } from './kubernetes/workloads';
 
 /**
  * The delivery backend plugin: the ledger of artifacts, evidence, promotions
@@ -165,6 +167,14 @@ export const deliveryPlugin = createBackendPlugin({
               artifacts: services.artifacts,
               attestations: services.attestations,
               promotions: services.promotions,
+              rolloutControl:
+                config.clusters.size > 0
+                  ? new RolloutControl({
+                      ledger: services.ledger,
+                      config,
+                      workloads: new KubernetesWorkloads(gateway),
+                    })
+                  : undefined,
               rollouts: services.rollouts,
               overview: services.overview,
               components: services.componentList,

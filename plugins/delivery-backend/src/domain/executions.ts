@@ -1,6 +1,7 @@
 import type { PodState } from './liveState';
 import type { PromotionState } from '@backstage-delivery/plugin-delivery-common';
 import type { RolloutMetrics } from './types';
+import type { RolloutStepState } from './argoRollouts';
 
 /**
  * Executors carry approved promotions out. Types and pure rules here; the
@@ -110,6 +111,8 @@ export interface DeploymentProgress {
     available: number;
   };
   links?: DeploymentLink[];
+  /** Argo Rollouts under way: their steps, weight and pauses. */
+  rollouts?: Array<RolloutStepState & { name: string }>;
 }
 
 /** The execution of one promotion by its environment's executor. */
@@ -143,7 +146,11 @@ export interface DeploymentMemo {
   commit?: string;
   links?: DeploymentLink[];
   /** Workloads the kubernetes executor set the image on. */
-  workloads?: Array<{ name: string; container: string }>;
+  workloads?: Array<{
+    kind?: 'Deployment' | 'Rollout';
+    name: string;
+    container: string;
+  }>;
 }
 
 /** One thing an execution did, in the order it did them. */

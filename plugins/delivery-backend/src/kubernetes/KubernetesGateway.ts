@@ -3,6 +3,7 @@ import {
   AppsV1Api,
   ConfigurationOptions,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   NetworkingV1Api,
   Observable,
@@ -42,6 +43,7 @@ export interface ClusterClients {
   apps: AppsV1Api;
   networking: NetworkingV1Api;
   rbac: RbacAuthorizationV1Api;
+  custom: CustomObjectsApi;
 }
 
 const PROBLEM_BY_STATUS: Record<number, KubernetesProblem> = {
@@ -156,6 +158,7 @@ export class KubernetesGateway {
       apps: kc.makeApiClient(AppsV1Api),
       networking: kc.makeApiClient(NetworkingV1Api),
       rbac: kc.makeApiClient(RbacAuthorizationV1Api),
+      custom: kc.makeApiClient(CustomObjectsApi),
     };
     this.clients.set(name, clients);
     return clients;

@@ -26,6 +26,7 @@ import { artifactRoutes } from './routes/artifactRoutes';
 import { MAX_BODY_SIZE } from './routes/limits';
 import { previewRoutes } from './routes/previewRoutes';
 import { promotionRoutes } from './routes/promotionRoutes';
+import type { RolloutControl } from './executions/RolloutControl';
 import { readRoutes } from './routes/readRoutes';
 
 class PayloadTooLargeError extends CustomErrorBase {
@@ -44,6 +45,8 @@ export interface DeliveryServices {
   metrics: MetricsService;
   /** Preview namespaces; the routes answer 501 when not configured. */
   previews?: PreviewService;
+  /** Promote and abort on Argo Rollouts; 501 without clusters. */
+  rolloutControl?: RolloutControl;
 }
 
 export interface RouterOptions {
@@ -77,6 +80,7 @@ export async function createRouter(
   promotionRoutes(api, ctx, {
     promotions: services.promotions,
     rollouts: services.rollouts,
+    rolloutControl: services.rolloutControl,
     ladders: config.ladders,
   });
   previewRoutes(api, ctx, services.previews);

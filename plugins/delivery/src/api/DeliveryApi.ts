@@ -75,6 +75,11 @@ export interface DeliveryApi {
   approve(promotionId: string, comment?: string): Promise<Promotion>;
   reject(promotionId: string, comment?: string): Promise<Promotion>;
   abort(promotionId: string, reason?: string): Promise<Promotion>;
+  /** Promote step, promote fully or abort the Argo Rollout carrying a promotion out. */
+  actOnRollout(
+    promotionId: string,
+    action: 'promote' | 'promote-full' | 'abort',
+  ): Promise<Promotion>;
   rollback(input: {
     component: string;
     environment: string;

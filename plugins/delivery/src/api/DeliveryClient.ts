@@ -169,6 +169,19 @@ export class DeliveryClient implements DeliveryApi {
     return data!;
   }
 
+  async actOnRollout(
+    promotionId: string,
+    action: 'promote' | 'promote-full' | 'abort',
+  ): Promise<Promotion> {
+    const { data } = await (
+      await this.client()
+    ).POST('/promotions/{promotionId}/rollout', {
+      params: { path: { promotionId } },
+      body: { action },
+    });
+    return data!;
+  }
+
   async rollback(input: {
     component: string;
     environment: string;

@@ -583,6 +583,7 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
     }),
     reject: jest.fn(),
     abort: jest.fn(),
+    actOnRollout: jest.fn(async () => pendingPromotion()),
     rollback: jest.fn(),
     quarantine: jest.fn(),
     liftQuarantine: jest.fn(),

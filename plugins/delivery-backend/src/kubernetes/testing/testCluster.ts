@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import {
   AppsV1Api,
   AuthorizationV1Api,
+  ApiextensionsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
+  loadYaml,
+  V1CustomResourceDefinition,
   KubeConfig,
   KubernetesObject,
   KubernetesObjectApi,
@@ -74,6 +78,7 @@ export function admin() {
     rbac: kc.makeApiClient(RbacAuthorizationV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
     authorization: kc.makeApiClient(AuthorizationV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
   };
 }
 
@@ -88,6 +93,24 @@ export async function applyManifest(path: string): Promise<void> {
     } catch (error) {
       if ((error as { code?: number }).code !== 409) throw error;
     }
+  }
+}
+
+/**
+ * Creates a CustomResourceDefinition from a YAML file, unless it exists. The
+ * client's model maps JSON names such as `x-kubernetes-int-or-string` to its
+ * own, so the document is read through it first (a plain object would lose
+ * them, and the API server would refuse the schema).
+ */
+export async function applyCustomResourceDefinition(
+  path: string,
+): Promise<void> {
+  const api = testCluster!.kubeconfig.makeApiClient(ApiextensionsV1Api);
+  const body = loadYaml<V1CustomResourceDefinition>(readFileSync(path, 'utf8'));
+  try {
+    await api.createCustomResourceDefinition({ body });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
   }
 }
 

@@ -28,7 +28,7 @@ export interface ExecutionContext {
 
 /** What a progress report carries besides its message. */
 export type ProgressDetail = Partial<
-  Pick<DeploymentProgress, 'replicas' | 'links'>
+  Pick<DeploymentProgress, 'replicas' | 'links' | 'rollouts'>
 >;
 
 /**

@@ -1,7 +1,18 @@
 import type { KubernetesExecutorConfig } from '../../domain/executions';
-import { Workload, WorkloadPort } from '../../kubernetes/workloads';
+import {
+  Workload,
+  WorkloadKind,
+  WorkloadPort,
+} from '../../kubernetes/workloads';
 import { ClusterFollower, imageOf, targetOf } from './clusterFollower';
 import { ExecutionContext, Executor, StepResult } from './Executor';
+
+/** A workload the executor sets the image on. */
+type Target = { kind?: WorkloadKind; name: string; container: string };
+
+/** `deployment` or `rollout`, as kubectl names them. */
+const kindOf = (w: { kind?: WorkloadKind }) =>
+  (w.kind ?? 'Deployment').toLowerCase();
 
 /**
  * The `kubernetes` executor: sets the component's container image to
@@ -29,7 +40,7 @@ export class KubernetesExecutor implements Executor {
       return names.includes(config.container)
         ? config.container
         : {
-            error: `deployment/${workload.name} has no container '${
+            error: `${kindOf(workload)}/${workload.name} has no container '${
               config.container
             }' (it has ${names.join(', ')})`,
           };
@@ -41,7 +52,7 @@ export class KubernetesExecutor implements Executor {
     if (own.length === 1) return own[0].name;
     if (workload.containers.length === 1) return workload.containers[0].name;
     return {
-      error: `deployment/${workload.name} has containers ${names.join(
+      error: `${kindOf(workload)}/${workload.name} has containers ${names.join(
         ', ',
       )} and ${
         own.length ? 'several' : 'none'
@@ -52,32 +63,32 @@ export class KubernetesExecutor implements Executor {
   private async setImage(
     ctx: ExecutionContext,
     digest: string,
-    workloads: Array<{ name: string; container: string }>,
+    workloads: Target[],
   ) {
     const image = imageOf(ctx.artifact.imageRepository, digest);
     for (const w of workloads) {
       await this.options.workloads.setImages(
         targetOf(ctx),
-        w.name,
+        w,
         [{ container: w.container, image }],
         ctx.promotion.id,
       );
     }
     return `set ${image} on ${workloads
-      .map(w => `deployment/${w.name} (container ${w.container})`)
+      .map(w => `${kindOf(w)}/${w.name} (container ${w.container})`)
       .join(', ')}`;
   }
 
   async act(ctx: ExecutionContext): Promise<StepResult> {
     const found = await this.options.follower.workloads(ctx);
     if ('error' in found) return { kind: 'error', reason: found.error };
-    const targets: Array<{ name: string; container: string }> = [];
+    const targets: Target[] = [];
     for (const workload of found.workloads) {
       const container = this.container(ctx, workload);
       if (typeof container !== 'string') {
         return { kind: 'error', reason: container.error };
       }
-      targets.push({ name: workload.name, container });
+      targets.push({ kind: workload.kind, name: workload.name, container });
     }
     return {
       kind: 'done',

@@ -1,4 +1,8 @@
 import type { KubernetesSettings } from '../../config/types';
+import {
+  argoRolloutProgress,
+  rolloutStepState,
+} from '../../domain/argoRollouts';
 import { clusterMetrics, rolloutProgress } from '../../domain/executions';
 import { listInWords } from '../../domain/describe';
 import { thresholdBreaches } from '../../domain/thresholds';
@@ -46,7 +50,7 @@ export class ClusterFollower {
     );
     if (workloads.length === 0) {
       return {
-        error: `no Deployment labelled backstage.io/kubernetes-id=${ctx.kubernetesId} in namespace ${ctx.namespace} of cluster ${ctx.environment.cluster}`,
+        error: `no Deployment or Rollout labelled backstage.io/kubernetes-id=${ctx.kubernetesId} in namespace ${ctx.namespace} of cluster ${ctx.environment.cluster}`,
       };
     }
     return { workloads };
@@ -70,14 +74,20 @@ export class ClusterFollower {
         }`;
         continue;
       }
-      const progress = rolloutProgress(w.status);
+      const progress = w.rollout
+        ? argoRolloutProgress(w.name, w.rollout)
+        : rolloutProgress(w.status);
       if (!progress.done && progress.failed) {
         return { kind: 'failed', reason: progress.failed };
       }
       if (!progress.done) waitingFor ??= progress.waitingFor;
     }
+    const rollouts = found.workloads.flatMap(w =>
+      w.rollout ? [{ name: w.name, ...rolloutStepState(w.rollout) }] : [],
+    );
+    const detail = { replicas, ...(rollouts.length ? { rollouts } : {}) };
     return waitingFor
-      ? { kind: 'waiting', waitingFor, detail: { replicas } }
+      ? { kind: 'waiting', waitingFor, detail }
       : {
           kind: 'done',
           message: `${found.workloads
@@ -85,7 +95,7 @@ export class ClusterFollower {
             .join(', ')} rolled out: ${replicas.available} of ${
             replicas.desired
           } replicas available`,
-          detail: { replicas },
+          detail,
         };
   }
 

@@ -94,6 +94,7 @@ export async function advance(
         since:
           d.progress?.waitingFor === result.waitingFor ? d.progress.since : now,
         replicas: result.detail?.replicas,
+        rollouts: result.detail?.rollouts,
         links: result.detail?.links ?? d.memo.links,
       },
     },

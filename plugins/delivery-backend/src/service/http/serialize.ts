@@ -130,6 +130,7 @@ function deploymentJson(
       since: iso(d.progress?.since ?? d.updatedAt),
       replicas: d.progress?.replicas,
       links: d.progress?.links,
+      rollouts: d.progress?.rollouts,
     },
     steps: steps?.map(s => ({
       at: iso(s.at),

@@ -9,11 +9,13 @@ import {
   deliveryPromotionRollbackPermission,
   PromotionState,
 } from '@backstage-delivery/plugin-delivery-common';
-import { NotAllowedError } from '@backstage/errors';
+import { NotAllowedError, NotImplementedError } from '@backstage/errors';
 import express from 'express';
 import { JsonObject } from '@backstage/types';
 import type { LadderConfig } from '../../config/types';
 import { abortAuthority } from '../../domain/abort';
+import type { RolloutAction } from '../../domain/argoRollouts';
+import type { RolloutControl } from '../executions/RolloutControl';
 import { isProductionLike } from '../../domain/ladder';
 import { Promotion, PromotionKind } from '../../domain/types';
 import { componentRef } from '../components';
@@ -34,9 +36,11 @@ export function promotionRoutes(
     promotions: PromotionService;
     rollouts: RolloutService;
     ladders: Map<string, LadderConfig>;
+    /** Promote and abort on Argo Rollouts; absent without clusters. */
+    rolloutControl?: RolloutControl;
   },
 ) {
-  const { promotions, rollouts, ladders } = deps;
+  const { promotions, rollouts, ladders, rolloutControl } = deps;
 
   /** Audit severity of a change to an environment: production-like is high. */
   function severity(
@@ -257,6 +261,46 @@ export function promotionRoutes(
       res.json(promotionJson(view));
     });
   }
+
+  api.post('/promotions/:promotionId/rollout', async (req, res) => {
+    const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
+    const { promotion } = await promotions.getPromotion(req.params.promotionId);
+    const action = req.body.action as RolloutAction;
+    const { view } = await ctx.audited(
+      req,
+      {
+        eventId: 'promotion-mutate',
+        severityLevel: severity(promotion.environment),
+        meta: {
+          actionType: `rollout-${action}`,
+          component: promotion.componentRef,
+          environment: promotion.environment,
+          promotionId: promotion.id,
+        },
+      },
+      async () => {
+        await ctx.authorize(
+          credentials,
+          action === 'abort'
+            ? deliveryPromotionAbortPermission
+            : deliveryPromotionRequestPermission,
+          promotion.componentRef,
+        );
+        await ctx.authorize(
+          credentials,
+          deliveryEnvironmentDeployPermission,
+          promotion.environment,
+        );
+        if (!rolloutControl) {
+          throw new NotImplementedError(
+            'No Kubernetes cluster is configured, so there is no Argo Rollout to act on',
+          );
+        }
+        return rolloutControl.act(promotion.id, action, actor);
+      },
+    );
+    res.json(promotionJson(view));
+  });
 
   api.post('/promotions/:promotionId/abort', async (req, res) => {
     const { credentials, actor } = await ctx.caller(req, ['user', 'service']);

@@ -347,6 +347,69 @@ describe('EntityDeliveryContent', () => {
     );
   });
 
+  it('shows the steps of an Argo Rollout under way, and promotes it a step', async () => {
+    const { api } = fakeDeliveryApi();
+    const o = overview();
+    o.environments[2].activePromotion = pendingPromotion({
+      state: 'deploying',
+      viewer: undefined,
+      deployment: {
+        executor: 'kubernetes',
+        phase: 'deploying',
+        attempt: 0,
+        progress: {
+          message:
+            'set ghcr.io/acme/payments-api@sha256:… on rollout/payments-api (container app)',
+          waitingFor:
+            'rollout/payments-api: paused at step 2 of 4, 20% on the new version (CanaryPauseStep); promote it to go on',
+          since: new Date().toISOString(),
+          rollouts: [
+            {
+              name: 'payments-api',
+              strategy: 'canary',
+              phase: 'Paused',
+              step: 2,
+              steps: 4,
+              weight: 20,
+              paused: true,
+              pauseReasons: ['CanaryPauseStep'],
+              aborted: false,
+              stable: false,
+            },
+          ],
+        },
+      },
+    });
+    api.getOverview.mockResolvedValue(o);
+    await render(api);
+
+    const column = await screen.findByRole('region', { name: 'Production' });
+    expect(
+      within(column).getByText(
+        'rollout/payments-api: canary, step 2 of 4, 20% on the new version, paused (CanaryPauseStep)',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(column).getByLabelText('20% on the new version'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(column).getByRole('button', { name: 'Promote step' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Promote step' }),
+    );
+    await waitFor(() =>
+      expect(api.actOnRollout).toHaveBeenCalledWith(
+        '11111111-0000-4000-8000-000000000001',
+        'promote',
+      ),
+    );
+    expect(
+      within(column).getByRole('button', { name: 'Abort rollout' }),
+    ).toBeEnabled();
+  });
+
   it('says why the viewer cannot approve', async () => {
     const { api } = fakeDeliveryApi();
     const o = overview();

@@ -75,6 +75,20 @@ export function ExecutionProgress(props: {
           </Typography>
         </Box>
       )}
+      {progress.rollouts?.map(rollout => (
+        <Box mt={0.5} key={rollout.name}>
+          <Typography variant="body2">
+            rollout/{rollout.name}: {rolloutWords(rollout)}
+          </Typography>
+          {rollout.strategy === 'canary' && (
+            <LinearProgress
+              variant="determinate"
+              value={rollout.weight ?? 0}
+              aria-label={`${rollout.weight ?? 0}% on the new version`}
+            />
+          )}
+        </Box>
+      ))}
       {progress.links?.map(link => (
         <Typography variant="body2" key={link.url}>
           <SafeLink to={link.url}>{link.title}</SafeLink>
@@ -82,4 +96,25 @@ export function ExecutionProgress(props: {
       ))}
     </Box>
   );
+}
+
+type RolloutState = NonNullable<Deployment['progress']['rollouts']>[number];
+
+/** `canary, step 2 of 4, 20% on the new version, paused (CanaryPauseStep)`. */
+function rolloutWords(r: RolloutState): string {
+  const where =
+    r.strategy === 'canary'
+      ? `canary${r.steps ? `, step ${r.step} of ${r.steps}` : ''}, ${
+          r.weight ?? 0
+        }% on the new version`
+      : `blue-green, ${
+          r.previewSelector && r.previewSelector !== r.activeSelector
+            ? 'the new version behind the preview service'
+            : 'the active service on the new version'
+        }`;
+  let state = r.phase;
+  if (r.aborted) state = 'aborted';
+  else if (r.paused)
+    state = `paused (${r.pauseReasons.join(', ') || 'paused'})`;
+  return `${where}, ${state}`;
 }

@@ -92,6 +92,29 @@ export function UnderWaySection(props: {
           Abort
         </GuardedButton>
       </div>
+      {promotion.deployment?.progress.rollouts?.length &&
+      (promotion.state === 'deploying' || promotion.state === 'verifying') ? (
+        <div className={classes.actions} aria-label="Argo Rollout">
+          <GuardedButton
+            blockedBecause={permissions.request.blockedBecause}
+            onClick={() => open({ action: 'rollout', rollout: 'promote' })}
+          >
+            Promote step
+          </GuardedButton>
+          <GuardedButton
+            blockedBecause={permissions.request.blockedBecause}
+            onClick={() => open({ action: 'rollout', rollout: 'promote-full' })}
+          >
+            Promote fully
+          </GuardedButton>
+          <GuardedButton
+            blockedBecause={permissions.abort.blockedBecause}
+            onClick={() => open({ action: 'rollout', rollout: 'abort' })}
+          >
+            Abort rollout
+          </GuardedButton>
+        </div>
+      ) : null}
     </>
   );
 }

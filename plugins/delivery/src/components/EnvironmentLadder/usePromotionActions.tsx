@@ -11,7 +11,34 @@ export type PromotionAction =
   | { action: 'promote'; hotfix: boolean }
   | { action: 'approve' | 'reject' | 'abort' }
   | { action: 'rollback' }
-  | { action: 'quarantine' };
+  | { action: 'quarantine' }
+  | { action: 'rollout'; rollout: RolloutAction };
+
+export type RolloutAction = 'promote' | 'promote-full' | 'abort';
+
+const ROLLOUT_ACTIONS: Record<
+  RolloutAction,
+  { label: string; done: string; explains: string }
+> = {
+  promote: {
+    label: 'Promote step',
+    done: 'The Rollout goes on to its next step',
+    explains:
+      'The Argo Rollout leaves its pause and goes on to its next step, as kubectl argo rollouts promote does.',
+  },
+  'promote-full': {
+    label: 'Promote fully',
+    done: 'The Rollout skips its remaining steps',
+    explains:
+      'The Argo Rollout skips its remaining steps, pauses and analysis and moves all traffic to the new version.',
+  },
+  abort: {
+    label: 'Abort rollout',
+    done: 'The Rollout is aborted',
+    explains:
+      'The Argo Rollout goes back to the stable version; the promotion fails and the previous release stays.',
+  },
+};
 
 /** Who deploys an approved promotion, by the environment's executor. */
 const DEPLOYED_BY: Record<
@@ -152,6 +179,25 @@ export function usePromotionActions(props: {
           in {title} {relativeTime(rollbackTarget.releasedAt)}. Rollbacks skip
           the ladder, soak, evidence and window gates.
         </Typography>
+      </ActionDialog>
+    );
+  } else if (activePromotion && action?.action === 'rollout') {
+    const what = ROLLOUT_ACTIONS[action.rollout];
+    dialog = (
+      <ActionDialog
+        open
+        title={`${what.label}: ${artifactLabel(
+          activePromotion.artifact,
+        )} in ${title}`}
+        confirmLabel={what.label}
+        production={isProduction}
+        onClose={close}
+        onConfirm={async () => {
+          await deliveryApi.actOnRollout(activePromotion.id, action.rollout);
+          done(what.done);
+        }}
+      >
+        <Typography variant="body2">{what.explains}</Typography>
       </ActionDialog>
     );
   } else if (release && action?.action === 'quarantine') {

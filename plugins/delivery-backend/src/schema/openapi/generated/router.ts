@@ -641,6 +641,52 @@ export const spec = {
         },
       },
     },
+    '/promotions/{promotionId}/rollout': {
+      post: {
+        operationId: 'ActOnRollout',
+        description:
+          'Promote step, Promote fully or Abort the Argo Rollout that carries a promotion out (the kubernetes executor, deploying or verifying), with the patches `kubectl argo rollouts promote [--full]` and `abort` make. Promoting takes delivery.promotion.request, aborting delivery.promotion.abort; both take delivery.environment.deploy.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/promotionId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['action'],
+                properties: {
+                  action: {
+                    type: 'string',
+                    enum: ['promote', 'promote-full', 'abort'],
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              "The promotion, with the Rollouts' state after the patch.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/promotions/{promotionId}/events': {
       post: {
         operationId: 'ReportRolloutEvent',
@@ -2862,6 +2908,69 @@ export const spec = {
                     },
                     url: {
                       type: 'string',
+                    },
+                  },
+                },
+              },
+              rollouts: {
+                type: 'array',
+                description:
+                  'Argo Rollouts under way, as the controller reports them.',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: [
+                    'name',
+                    'strategy',
+                    'phase',
+                    'paused',
+                    'pauseReasons',
+                    'aborted',
+                    'stable',
+                  ],
+                  properties: {
+                    name: {
+                      type: 'string',
+                    },
+                    strategy: {
+                      type: 'string',
+                      enum: ['canary', 'blue-green'],
+                    },
+                    phase: {
+                      type: 'string',
+                    },
+                    message: {
+                      type: 'string',
+                    },
+                    step: {
+                      type: 'integer',
+                    },
+                    steps: {
+                      type: 'integer',
+                    },
+                    weight: {
+                      type: 'integer',
+                    },
+                    paused: {
+                      type: 'boolean',
+                    },
+                    pauseReasons: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                    aborted: {
+                      type: 'boolean',
+                    },
+                    activeSelector: {
+                      type: 'string',
+                    },
+                    previewSelector: {
+                      type: 'string',
+                    },
+                    stable: {
+                      type: 'boolean',
                     },
                   },
                 },

@@ -229,6 +229,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/promotions/{promotionId}/rollout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Promote step, Promote fully or Abort the Argo Rollout that carries a promotion out (the kubernetes executor, deploying or verifying), with the patches `kubectl argo rollouts promote [--full]` and `abort` make. Promoting takes delivery.promotion.request, aborting delivery.promotion.abort; both take delivery.environment.deploy. */
+    post: operations['ActOnRollout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/promotions/{promotionId}/events': {
     parameters: {
       query?: never;
@@ -923,6 +940,23 @@ export interface components {
           title: string;
           url: string;
         }[];
+        /** @description Argo Rollouts under way, as the controller reports them. */
+        rollouts?: {
+          name: string;
+          /** @enum {string} */
+          strategy: 'canary' | 'blue-green';
+          phase: string;
+          message?: string;
+          step?: number;
+          steps?: number;
+          weight?: number;
+          paused: boolean;
+          pauseReasons: string[];
+          aborted: boolean;
+          activeSelector?: string;
+          previewSelector?: string;
+          stable: boolean;
+        }[];
       };
       steps?: {
         at: components['schemas']['Timestamp'];
@@ -1592,6 +1626,36 @@ export interface operations {
     };
     responses: {
       /** @description The aborted promotion. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Promotion'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ActOnRollout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        promotionId: components['parameters']['promotionId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          action: 'promote' | 'promote-full' | 'abort';
+        };
+      };
+    };
+    responses: {
+      /** @description The promotion, with the Rollouts' state after the patch. */
       200: {
         headers: {
           [name: string]: unknown;
