@@ -10,10 +10,14 @@ export interface PodState {
   restarts: number;
   /** Digests of the images its containers run (from imageID). */
   digests: string[];
+  /** Each container: its image repository (from the spec) and the digest it runs. */
+  containers?: Array<{ name: string; repository?: string; digest?: string }>;
   startedAt?: number;
 }
 
 export interface DeploymentState {
+  /** What kind of workload: a Deployment (the default), StatefulSet or Argo Rollout. */
+  kind?: 'Deployment' | 'StatefulSet' | 'Rollout';
   name: string;
   replicas: {
     desired: number;
@@ -71,26 +75,50 @@ export function digestOf(reference: string | undefined): string | undefined {
   return reference ? DIGEST.exec(reference)?.[1] : undefined;
 }
 
+/** The repository of an image reference: no tag, no digest. */
+export function repositoryOf(image: string): string {
+  return image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+}
+
+/**
+ * The digests a pod runs for the component: those of its containers that run
+ * the component's image repository, so sidecars the component does not own
+ * (service-mesh proxies, log shippers) never count as drift. A pod with no
+ * such container counts with all of them.
+ */
+export function ownDigests(pod: PodState, repository?: string): string[] {
+  const own = (pod.containers ?? []).filter(
+    c => repository && c.repository === repository,
+  );
+  return own.length
+    ? [...new Set(own.flatMap(c => (c.digest ? [c.digest] : [])))]
+    : pod.digests;
+}
+
 /**
  * Drift: pods of the component run a digest other than the expected ones
- * (the release, and during a rollout the artifact being rolled out).
+ * (the release, and during a rollout the artifact being rolled out), in the
+ * containers of the component's image repository when it is known.
  */
 export function detectDrift(
   live: LiveState,
   release: string | undefined,
   rollingOut: string | undefined,
+  repository?: string,
 ): Drift | undefined {
   if (live.state !== 'known' || !release) return undefined;
   const expected = new Set([release, ...(rollingOut ? [rollingOut] : [])]);
   const pods = live.deployments.flatMap(d => d.pods);
-  const drifted = pods.filter(p => p.digests.some(d => !expected.has(d)));
+  const drifted = pods.filter(p =>
+    ownDigests(p, repository).some(d => !expected.has(d)),
+  );
   if (drifted.length === 0) return undefined;
   const starts = drifted
     .map(p => p.startedAt)
     .filter((t): t is number => t !== undefined);
   return {
     expected: release,
-    running: live.runningDigests,
+    running: [...new Set(pods.flatMap(p => ownDigests(p, repository)))].sort(),
     since: starts.length ? Math.min(...starts) : undefined,
   };
 }

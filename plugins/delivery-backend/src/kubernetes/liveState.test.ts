@@ -6,15 +6,24 @@ import { KubernetesGateway } from './KubernetesGateway';
 import { detectDrift } from '../domain/liveState';
 import { LiveStateReader } from './liveState';
 import { FaultProxy, startFaultProxy } from './testing/faultProxy';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { resolve } from 'node:path';
 import {
   admin,
+  applyCustomResourceDefinition,
   clusterConfig,
   deployComponent,
   describeWithCluster,
+  eventually,
   reportPodStatus,
   testCluster,
   uniqueName,
 } from './testing/testCluster';
+
+const ROLLOUT_CRD = resolve(
+  resolvePackagePath('@backstage-delivery/plugin-delivery-backend'),
+  'src/kubernetes/testing/argo-rollouts-crd.yaml',
+);
 
 jest.setTimeout(120_000);
 
@@ -107,6 +116,9 @@ describeWithCluster('live state from a real API server', () => {
     ).toEqual([
       ['Running', true, 0, [RUNNING]],
       ['Running', true, 2, [RUNNING]],
+    ]); // Each container, with the repository it runs and its digest (for drift).
+    expect(deployment.pods[0].containers).toEqual([
+      { name: 'app', repository: 'ghcr.io/acme/checkout', digest: RUNNING },
     ]);
   });
 
@@ -125,6 +137,73 @@ describeWithCluster('live state from a real API server', () => {
     expect(detectDrift(live, RUNNING, undefined)).toBeUndefined();
     // During a rollout of RUNNING, it is expected too.
     expect(detectDrift(live, RELEASED, RUNNING)).toBeUndefined();
+  });
+
+  it('reads StatefulSets and Argo Rollouts of the component as well', async () => {
+    const other = uniqueName('live-kinds');
+    await admin().core.createNamespace({ body: { metadata: { name: other } } });
+    try {
+      await applyCustomResourceDefinition(ROLLOUT_CRD);
+      const labels = { 'backstage.io/kubernetes-id': 'ledger' };
+      const template = (app: string) => ({
+        metadata: { labels: { app } },
+        spec: { containers: [{ name: 'app', image: 'ghcr.io/acme/ledger:1' }] },
+      });
+      await admin().apps.createNamespacedStatefulSet({
+        namespace: other,
+        body: {
+          metadata: { name: 'ledger-db', labels },
+          spec: {
+            serviceName: 'ledger-db',
+            replicas: 0,
+            selector: { matchLabels: { app: 'ledger-db' } },
+            template: template('ledger-db'),
+          },
+        },
+      });
+      await eventually(
+        () =>
+          admin()
+            .custom.createNamespacedCustomObject({
+              group: 'argoproj.io',
+              version: 'v1alpha1',
+              plural: 'rollouts',
+              namespace: other,
+              body: {
+                apiVersion: 'argoproj.io/v1alpha1',
+                kind: 'Rollout',
+                metadata: { name: 'ledger', labels },
+                spec: {
+                  replicas: 2,
+                  selector: { matchLabels: { app: 'ledger' } },
+                  template: template('ledger'),
+                  strategy: { canary: { steps: [{ setWeight: 50 }] } },
+                },
+              },
+            })
+            .then(
+              () => true,
+              () => undefined,
+            ),
+        'the Rollout CRD to be served',
+      );
+      const live = await reader(testCluster!.url).read({
+        cluster: 'test',
+        namespace: other,
+        kubernetesId: 'ledger',
+      });
+      expect(
+        live.state === 'known' &&
+          live.deployments.map(d => [d.kind, d.name, d.replicas.desired]),
+      ).toEqual([
+        ['StatefulSet', 'ledger-db', 0],
+        ['Rollout', 'ledger', 2],
+      ]);
+    } finally {
+      await admin()
+        .core.deleteNamespace({ name: other })
+        .catch(() => undefined);
+    }
   });
 
   it('finds nothing for another component', async () => {

@@ -1,18 +1,37 @@
 import { CacheService, LoggerService } from '@backstage/backend-plugin-api';
 import { KUBERNETES_ANNOTATION } from '@backstage/plugin-kubernetes-common';
 import { JsonObject } from '@backstage/types';
-import { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { V1Pod } from '@kubernetes/client-node';
 import { KubernetesCallError, KubernetesGateway } from './KubernetesGateway';
 import {
   DeploymentState,
   digestOf,
   LiveState,
+  repositoryOf,
   LiveTarget,
   PodState,
 } from '../domain/liveState';
 
 /** The workloads of a component carry this label, as for the official plugin. */
 export const KUBERNETES_ID_LABEL = KUBERNETES_ANNOTATION;
+
+/** The items of an optional list: none where it is not served (404) or not granted (403). */
+async function optional<T>(list: Promise<{ items: T[] }>): Promise<T[]> {
+  try {
+    return (await list).items;
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 404 || code === 403) return [];
+    throw error;
+  }
+}
+
+/** Argo Rollouts' custom resource. */
+export const ROLLOUT_RESOURCE = {
+  group: 'argoproj.io',
+  version: 'v1alpha1',
+  plural: 'rollouts',
+};
 
 /** What runs for a component in one environment: the port services read. */
 export interface LiveStateSource {
@@ -34,8 +53,20 @@ function podState(pod: V1Pod): PodState {
         (s, i) => digestOf(s.imageID) ?? digestOf(s.image) ?? specDigests[i],
       )
     : specDigests;
+  const byName = new Map(statuses.map(s => [s.name, s]));
   return {
     name: pod.metadata?.name ?? '',
+    containers: (pod.spec?.containers ?? []).map(c => {
+      const status = byName.get(c.name);
+      return {
+        name: c.name,
+        repository: c.image ? repositoryOf(c.image) : undefined,
+        digest:
+          digestOf(status?.imageID) ??
+          digestOf(status?.image) ??
+          digestOf(c.image),
+      };
+    }),
     phase: pod.status?.phase ?? 'Unknown',
     ready: (pod.status?.conditions ?? []).some(
       c => c.type === 'Ready' && c.status === 'True',
@@ -48,12 +79,37 @@ function podState(pod: V1Pod): PodState {
   };
 }
 
+/** A Deployment, StatefulSet or Rollout: the fields live state reads. */
+interface WorkloadObject {
+  metadata?: { name?: string };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: {
+      spec?: { containers?: Array<{ name: string; image?: string }> };
+    };
+  };
+  status?: {
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: Array<{
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+    }>;
+  };
+}
+
 function deploymentState(
-  deployment: V1Deployment,
+  deployment: WorkloadObject,
   pods: V1Pod[],
+  kind: DeploymentState['kind'] = 'Deployment',
 ): DeploymentState {
   const selector = deployment.spec?.selector?.matchLabels;
   return {
+    kind,
     name: deployment.metadata?.name ?? '',
     replicas: {
       desired: deployment.spec?.replicas ?? 1,
@@ -153,21 +209,30 @@ export class LiveStateReader implements LiveStateSource {
   ): Promise<LiveState> {
     const labelSelector = `${KUBERNETES_ID_LABEL}=${target.kubernetesId}`;
     try {
-      const [deployments, pods] = await this.gateway.call(
-        target.cluster,
-        (c, options) =>
+      const request = { namespace: target.namespace, labelSelector };
+      const [deployments, statefulSets, rollouts, pods] =
+        await this.gateway.call(target.cluster, (c, options) =>
           Promise.all([
-            c.apps.listNamespacedDeployment(
-              { namespace: target.namespace, labelSelector },
-              options,
+            c.apps.listNamespacedDeployment(request, options),
+            // StatefulSets and Argo Rollouts where the cluster has (and lets
+            // us read) them; a cluster without the CRD has no Rollouts.
+            optional(c.apps.listNamespacedStatefulSet(request, options)),
+            optional(
+              c.custom.listNamespacedCustomObject(
+                { ...ROLLOUT_RESOURCE, ...request },
+                options,
+              ) as Promise<{ items: WorkloadObject[] }>,
             ),
-            c.core.listNamespacedPod(
-              { namespace: target.namespace, labelSelector },
-              options,
-            ),
+            c.core.listNamespacedPod(request, options),
           ]),
-      );
-      const states = deployments.items.map(d => deploymentState(d, pods.items));
+        );
+      const states = [
+        ...deployments.items.map(d => deploymentState(d, pods.items)),
+        ...statefulSets.map(s =>
+          deploymentState(s as WorkloadObject, pods.items, 'StatefulSet'),
+        ),
+        ...rollouts.map(r => deploymentState(r, pods.items, 'Rollout')),
+      ];
       return {
         state: 'known',
         cluster: target.cluster,

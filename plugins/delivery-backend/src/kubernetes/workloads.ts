@@ -12,17 +12,12 @@ import {
 } from '../domain/argoRollouts';
 import { WorkloadStatus } from '../domain/executions';
 import { KubernetesCallError, KubernetesGateway } from './KubernetesGateway';
-import { KUBERNETES_ID_LABEL } from './liveState';
+import { KUBERNETES_ID_LABEL, ROLLOUT_RESOURCE } from './liveState';
 
 /** The annotation that names the promotion that last set a workload's images. */
 export const PROMOTION_ANNOTATION = 'delivery.backstage.io/promotion-id';
 
-/** Argo Rollouts' custom resource. */
-export const ROLLOUT_RESOURCE = {
-  group: 'argoproj.io',
-  version: 'v1alpha1',
-  plural: 'rollouts',
-};
+export { ROLLOUT_RESOURCE };
 
 export type WorkloadKind = 'Deployment' | 'Rollout';
 

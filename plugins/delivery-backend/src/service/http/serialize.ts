@@ -314,6 +314,7 @@ export function liveJson(live: LiveState): S['LiveState'] {
     deployments: live.deployments.map(d => {
       const problems = deploymentProblems(d);
       return {
+        kind: d.kind ?? 'Deployment',
         name: d.name,
         replicas: d.replicas,
         restarts: d.pods.reduce((sum, p) => sum + p.restarts, 0),

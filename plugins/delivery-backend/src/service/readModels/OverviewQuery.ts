@@ -182,6 +182,9 @@ export class OverviewQuery {
               liveState,
               release ? artifacts.get(release.artifactId)?.digest : undefined,
               rollingOut,
+              release
+                ? artifacts.get(release.artifactId)?.imageRepository
+                : undefined,
             )
           : undefined,
         release: release && {

@@ -83,7 +83,7 @@ export function LiveStatus(props: { live?: LiveState; drift?: Drift }) {
           toneClass = rolling ? tone.busy : tone.wait;
         }
         return (
-          <div key={d.name}>
+          <div key={`${d.kind}/${d.name}`}>
             <Typography
               variant="body2"
               className={`${classes.line} ${toneClass}`}
@@ -91,7 +91,13 @@ export function LiveStatus(props: { live?: LiveState; drift?: Drift }) {
             >
               {icon}
               <span>
-                {deployments.length > 1 ? `${d.name}: ` : ''}
+                {deployments.length > 1 || (d.kind && d.kind !== 'Deployment')
+                  ? `${
+                      d.kind && d.kind !== 'Deployment'
+                        ? `${d.kind.toLowerCase()}/`
+                        : ''
+                    }${d.name}: `
+                  : ''}
                 {d.replicas.ready}/{d.replicas.desired} ready
                 {rolling ? ` · ${d.replicas.updated} updated` : ''} ·{' '}
                 {plural(d.restarts, 'restart')}

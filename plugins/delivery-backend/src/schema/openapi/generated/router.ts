@@ -3570,6 +3570,10 @@ export const spec = {
               additionalProperties: false,
               required: ['name', 'replicas', 'restarts', 'images'],
               properties: {
+                kind: {
+                  type: 'string',
+                  enum: ['Deployment', 'StatefulSet', 'Rollout'],
+                },
                 name: {
                   type: 'string',
                 },

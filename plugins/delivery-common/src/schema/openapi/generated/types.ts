@@ -1138,6 +1138,8 @@ export interface components {
       observedAt: components['schemas']['Timestamp'];
       runningDigests?: string[];
       deployments?: {
+        /** @enum {string} */
+        kind?: 'Deployment' | 'StatefulSet' | 'Rollout';
         name: string;
         replicas: {
           desired: number;
