@@ -6,11 +6,10 @@ import { KubernetesGateway } from './KubernetesGateway';
 import { detectDrift } from '../domain/liveState';
 import { LiveStateReader } from './liveState';
 import { FaultProxy, startFaultProxy } from './testing/faultProxy';
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { resolve } from 'node:path';
 import {
   admin,
   applyCustomResourceDefinition,
+  ROLLOUT_CRD,
   clusterConfig,
   deployComponent,
   describeWithCluster,
@@ -19,11 +18,6 @@ import {
   testCluster,
   uniqueName,
 } from './testing/testCluster';
-
-const ROLLOUT_CRD = resolve(
-  resolvePackagePath('@backstage-delivery/plugin-delivery-backend'),
-  'src/kubernetes/testing/argo-rollouts-crd.yaml',
-);
 
 jest.setTimeout(120_000);
 

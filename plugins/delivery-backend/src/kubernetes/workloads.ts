@@ -1,8 +1,4 @@
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  V1Deployment,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   ArgoRolloutObject,
   RolloutAction,
@@ -56,35 +52,32 @@ export interface WorkloadPort {
   ): Promise<RolloutStepState>;
 }
 
-function statusOf(d: V1Deployment): WorkloadStatus {
-  return {
-    name: d.metadata?.name ?? '',
-    generation: d.metadata?.generation ?? 0,
-    observedGeneration: d.status?.observedGeneration ?? 0,
-    desired: d.spec?.replicas ?? 1,
-    updated: d.status?.updatedReplicas ?? 0,
-    ready: d.status?.readyReplicas ?? 0,
-    available: d.status?.availableReplicas ?? 0,
-    total: d.status?.replicas ?? 0,
-    conditions: (d.status?.conditions ?? []).map(c => ({
-      type: c.type,
-      status: c.status,
-      reason: c.reason,
-    })),
+/**
+ * A Deployment's or a Rollout's status as the executors judge it (a Rollout
+ * reports its observed generation as a string).
+ */
+function statusOf(w: {
+  metadata?: { name?: string; generation?: number };
+  spec?: { replicas?: number };
+  status?: {
+    observedGeneration?: number | string;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    replicas?: number;
+    conditions?: Array<{ type: string; status: string; reason?: string }>;
   };
-}
-
-function rolloutStatusOf(r: ArgoRolloutObject): WorkloadStatus {
+}): WorkloadStatus {
   return {
-    name: r.metadata?.name ?? '',
-    generation: r.metadata?.generation ?? 0,
-    observedGeneration: Number(r.status?.observedGeneration ?? 0) || 0,
-    desired: r.spec?.replicas ?? 1,
-    updated: r.status?.updatedReplicas ?? 0,
-    ready: r.status?.readyReplicas ?? 0,
-    available: r.status?.availableReplicas ?? 0,
-    total: r.status?.replicas ?? 0,
-    conditions: (r.status?.conditions ?? []).map(c => ({
+    name: w.metadata?.name ?? '',
+    generation: w.metadata?.generation ?? 0,
+    observedGeneration: Number(w.status?.observedGeneration ?? 0) || 0,
+    desired: w.spec?.replicas ?? 1,
+    updated: w.status?.updatedReplicas ?? 0,
+    ready: w.status?.readyReplicas ?? 0,
+    available: w.status?.availableReplicas ?? 0,
+    total: w.status?.replicas ?? 0,
+    conditions: (w.status?.conditions ?? []).map(c => ({
       type: c.type,
       status: c.status,
       reason: c.reason,
@@ -132,7 +125,7 @@ export class KubernetesWorkloads implements WorkloadPort {
         kind: 'Rollout' as const,
         name: r.metadata?.name ?? '',
         containers: containersOf(r.spec?.template?.spec),
-        status: rolloutStatusOf(r),
+        status: statusOf(r),
         rollout: r,
       })),
     ];

@@ -11,6 +11,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import deliveryPlugin from '..';
+import { userInfoWithGroups } from './__testUtils__/userInfo';
 import {
   admin,
   deployComponent,
@@ -102,16 +103,7 @@ async function startBackend(config: object) {
       mockServices.rootConfig.factory({ data: config }),
       auditor.factory,
       permissionsFactory,
-      createServiceFactory({
-        service: coreServices.userInfo,
-        deps: {},
-        factory: () => ({
-          async getUserInfo(credentials: any) {
-            const ref = credentials.principal.userEntityRef;
-            return { userEntityRef: ref, ownershipEntityRefs: [ref] };
-          },
-        }),
-      }),
+      userInfoWithGroups(),
     ],
   });
   return { server, events };

@@ -1,8 +1,4 @@
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -14,6 +10,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
 import deliveryPlugin from '..';
+import { userInfoWithGroups } from './__testUtils__/userInfo';
 
 jest.setTimeout(120_000);
 
@@ -100,19 +97,7 @@ const deliveryConfig = {
   imagePolicy: { forbiddenTags: ['latest'] },
 };
 
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(GROUPS[ref] ?? [])],
-      };
-    },
-  }),
-});
+const userInfoFactory = userInfoWithGroups(GROUPS);
 
 function auditorMock() {
   const events: Array<{

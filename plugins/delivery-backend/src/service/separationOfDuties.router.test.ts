@@ -1,8 +1,4 @@
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -11,6 +7,7 @@ import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import deliveryPlugin from '..';
+import { userInfoWithGroups } from './__testUtils__/userInfo';
 
 jest.setTimeout(60_000);
 
@@ -94,19 +91,7 @@ describe('separation of duties with the people behind CI', () => {
             },
           },
         }),
-        createServiceFactory({
-          service: coreServices.userInfo,
-          deps: {},
-          factory: () => ({
-            async getUserInfo(credentials: any) {
-              const ref = credentials.principal.userEntityRef;
-              return {
-                userEntityRef: ref,
-                ownershipEntityRefs: [ref, ...(GROUPS[ref] ?? [])],
-              };
-            },
-          }),
-        }),
+        userInfoWithGroups(GROUPS),
       ],
     }));
   });

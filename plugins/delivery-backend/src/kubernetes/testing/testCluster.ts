@@ -4,6 +4,8 @@
  * Without it, Kubernetes tests are skipped, and say so.
  */
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   AppsV1Api,
   AuthorizationV1Api,
@@ -95,6 +97,12 @@ export async function applyManifest(path: string): Promise<void> {
     }
   }
 }
+
+/** The Argo Rollouts `Rollout` CRD the tests install (see the file's header). */
+export const ROLLOUT_CRD = resolvePath(
+  resolvePackagePath('@backstage-delivery/plugin-delivery-backend'),
+  'src/kubernetes/testing/argo-rollouts-crd.yaml',
+);
 
 /**
  * Creates a CustomResourceDefinition from a YAML file, unless it exists. The

@@ -6,9 +6,7 @@
  * that Promote and Abort patch the object as `kubectl argo rollouts` does.
  * One engine: the database does not change what is patched in the cluster.
  */
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { resolve } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { KubernetesGateway } from '../../kubernetes/KubernetesGateway';
 import {
@@ -19,6 +17,7 @@ import {
 import {
   admin,
   applyCustomResourceDefinition,
+  ROLLOUT_CRD,
   describeWithCluster,
   eventually,
   uniqueName,
@@ -34,10 +33,6 @@ import { RolloutControl } from './RolloutControl';
 
 jest.setTimeout(180_000);
 
-const CRD = resolve(
-  resolvePackagePath('@backstage-delivery/plugin-delivery-backend'),
-  'src/kubernetes/testing/argo-rollouts-crd.yaml',
-);
 const image = (n: number) => `${REPOSITORY}@${digest(n)}`;
 const SIDECAR = 'docker.io/istio/proxyv2:1.24';
 
@@ -73,7 +68,7 @@ describeWithCluster('the kubernetes executor on an Argo Rollout', () => {
   }
 
   beforeAll(async () => {
-    await applyCustomResourceDefinition(CRD);
+    await applyCustomResourceDefinition(ROLLOUT_CRD);
     // The API server serves the new resource once the CRD is established.
     await eventually(
       () =>
