@@ -314,7 +314,7 @@ export function preview(overrides: Partial<Preview> = {}): Preview {
     requestedBy: 'github-actions',
     createdAt: hoursAgo(3),
     updatedAt: hoursAgo(3),
-    expiresAt: new Date(Date.now() + 5 * 3600_000 + 60_000).toISOString(),
+    expiresAt: new Date(Date.now() + 5 * 3600_000 + 90_000).toISOString(),
     ...overrides,
   };
 }
