@@ -48,7 +48,15 @@ if [[ "$what" == all || "$what" == unit || "$what" == e2e ]] &&
   run cluster start_cluster
 fi
 
+# The analysis tests run a real Prometheus (Debian's package, installed with
+# apt when missing); each test file starts and stops its own.
+install_prometheus() {
+  local binary
+  binary="$(scripts/prometheus.sh install)" || return 1
+  export DELIVERY_TEST_PROMETHEUS="$binary"
+}
 if [[ "$what" == all || "$what" == unit ]]; then
+  run prometheus install_prometheus
   run unit yarn backstage-cli repo test --no-watch
 fi
 if [[ "$what" == all || "$what" == e2e ]]; then

@@ -42,11 +42,16 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ],
     ),
     layer(
-      ['src/kubernetes/**/*.ts', 'src/catalog/**/*.ts', 'src/scm/**/*.ts'],
+      [
+        'src/kubernetes/**/*.ts',
+        'src/catalog/**/*.ts',
+        'src/scm/**/*.ts',
+        'src/prometheus/**/*.ts',
+      ],
       [
         up(
           ['service', 'database'],
-          'kubernetes/, catalog/ and scm/ are ports: they must not import services or stores; depend on an interface instead',
+          'kubernetes/, catalog/, scm/ and prometheus/ are ports: they must not import services or stores; depend on an interface instead',
         ),
       ],
     ),
@@ -54,7 +59,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ['src/database/**/*.ts'],
       [
         up(
-          ['service', 'kubernetes', 'catalog', 'scm'],
+          ['service', 'kubernetes', 'catalog', 'scm', 'prometheus'],
           'database/ holds stores: it must not import services, the cluster or the catalog',
         ),
       ],
@@ -63,7 +68,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ['src/supplyChain/**/*.ts'],
       [
         up(
-          ['service', 'database', 'kubernetes', 'catalog', 'scm'],
+          ['service', 'database', 'kubernetes', 'catalog', 'scm', 'prometheus'],
           'supplyChain/ verifies bundles with Sigstore: it must not import services, stores or ports',
         ),
       ],
@@ -72,7 +77,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       ['src/config/**/*.ts'],
       [
         up(
-          ['service', 'database', 'kubernetes', 'catalog', 'scm'],
+          ['service', 'database', 'kubernetes', 'catalog', 'scm', 'prometheus'],
           'config/ reads configuration: it must not import services, stores or ports',
         ),
       ],

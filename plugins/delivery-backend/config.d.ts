@@ -26,6 +26,20 @@ export interface Config {
           [option: string]: string | number | HumanDuration | undefined;
         };
         /**
+         * Prometheus analysis of this ladder's environments that set none;
+         * same keys as an environment's `analysis`.
+         */
+        analysis?: {
+          onUnknown?: 'fail' | 'continue';
+          queries?: Array<{
+            name: string;
+            query: string;
+            threshold: number;
+            failWhen?: 'above' | 'below';
+            unit?: string;
+          }>;
+        };
+        /**
          * Who may sign attestations for this scope, replacing the ladder's or
          * `delivery.supplyChain`'s signers and provenance where given.
          */
@@ -170,6 +184,37 @@ export interface Config {
             /** Whether a rollback needs the environment's approvals. Default false. */
             requireApprovals?: boolean;
           };
+          /**
+           * Release analysis (needs delivery.metrics.prometheus): PromQL
+           * queries judged between canary steps and during the verification
+           * window of the kubernetes and gitops executors, and compared before
+           * and after each release went live.
+           */
+          analysis?: {
+            /**
+             * What a query Prometheus cannot answer (down, slow, no data, NaN)
+             * does: fail the promotion, or go on with the unknown recorded.
+             * Default fail in the ladder's last (production) environment,
+             * continue elsewhere.
+             */
+            onUnknown?: 'fail' | 'continue';
+            queries?: Array<{
+              /** A short name, e.g. error-rate or p95-latency. */
+              name: string;
+              /**
+               * PromQL that comes down to one number, with `{namespace}`,
+               * `{component}`, `{environment}` and `{digest}` (filled in and
+               * escaped as label values).
+               */
+              query: string;
+              /** The limit. */
+              threshold: number;
+              /** Which side of the threshold fails: above (default; error rate, latency) or below (success rate). */
+              failWhen?: 'above' | 'below';
+              /** How values are shown: ratio (as %), seconds (as ms), or a unit name. */
+              unit?: string;
+            }>;
+          };
           /** What carries approved promotions into this environment out; default `delivery.defaultExecutor`. */
           executor?: {
             /**
@@ -245,6 +290,31 @@ export interface Config {
       host?: string;
       /** github-actions: the workflow must report `deploying` within this long. Default 15m. */
       reportTimeout?: string | HumanDuration;
+    };
+
+    /** The metrics provider for release analysis, and the before/after comparison of releases. */
+    metrics?: {
+      prometheus?: {
+        /** Prometheus' base URL, e.g. http://prometheus.monitoring:9090. */
+        baseUrl: string;
+        /**
+         * Sent as a bearer token, when Prometheus sits behind an auth proxy.
+         * @visibility secret
+         */
+        token?: string;
+        /** How long one query may take; slower is unknown. Default 5s. */
+        timeout?: string | HumanDuration;
+      };
+      comparison?: {
+        /** How long before and after going live each release is compared over. Default 30m. */
+        window?: string | HumanDuration;
+        /** How far the bad way a metric must move to count as worse, as a share of the larger of its old value and its threshold. Default 0.1. */
+        tolerance?: number;
+        /** How often the comparison task runs. Default 1m. */
+        interval?: string | HumanDuration;
+      };
+      /** Whether DORA's change-failure rate counts releases that made a metric worse. Default false. */
+      countWorseAsFailures?: boolean;
     };
 
     /** The executors' scheduled task (one runner across replicas). */

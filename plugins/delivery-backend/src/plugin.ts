@@ -30,6 +30,11 @@ import { PreviewReaper } from './service/previews/PreviewReaper';
 import { PreviewService } from './service/previews/PreviewService';
 import { schedulePreviewReaper } from './service/previews/scheduleReaper';
 import { createRouter } from './service/router';
+import {
+  ComparisonService,
+  scheduleComparisons,
+} from './service/comparisons/ComparisonService';
+import { PrometheusClient } from './prometheus/PrometheusClient';
 import { RolloutControl } from './service/executions/RolloutControl';
 import { KubernetesWorkloads } from './kubernetes/workloads';
 
@@ -124,6 +129,24 @@ export const deliveryPlugin = createBackendPlugin({
           auditor: deps.auditor,
         });
 
+        if (
+          config.metrics.prometheus &&
+          [...config.ladders.values()].some(l =>
+            l.environments.some(e => e.analysis),
+          )
+        ) {
+          await scheduleComparisons({
+            scheduler,
+            config,
+            service: new ComparisonService({
+              store: services.ledger.comparisons,
+              config,
+              provider: new PrometheusClient(config.metrics.prometheus),
+              logger,
+            }),
+          });
+        }
+
         let previews: PreviewService | undefined;
         if (config.previews) {
           const store = new PreviewStore(knex);
@@ -179,6 +202,7 @@ export const deliveryPlugin = createBackendPlugin({
               overview: services.overview,
               components: services.componentList,
               metrics: services.metrics,
+              ledger: services.ledger,
               previews,
             },
           }),

@@ -8,6 +8,7 @@ import {
   readExecution,
   readExecutor,
 } from './readExecutors';
+import { readMetrics } from './readAnalysis';
 import { readKubernetes, readPreviews, readScorecard } from './readSettings';
 import { readSupplyChain } from './readSupplyChain';
 import { DeliveryConfig, LadderConfig, VulnerabilityLimits } from './types';
@@ -31,6 +32,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'defaultExecutor',
     'execution',
     'supplyChain',
+    'metrics',
     // Read by the permission policy module, not by this plugin.
     'permissionPolicy',
   ]);
@@ -127,6 +129,17 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     }
   }
 
+  const metrics = readMetrics(config?.getOptionalConfig('metrics'));
+  for (const ladder of ladders.values()) {
+    const analysed = ladder.environments.find(e => e.analysis);
+    if (analysed && !metrics.prometheus) {
+      throw invalid(
+        `delivery.ladders.${ladder.name}`,
+        `environment '${analysed.name}' has analysis queries, so configure delivery.metrics.prometheus.baseUrl`,
+      );
+    }
+  }
+
   const demoFile = readDemoFile(config?.getOptionalConfig('demo'));
   const clusters = readClusters(root);
   checkExecutorClusters(ladders, clusters);
@@ -149,6 +162,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     execution: readExecution(config?.getOptionalConfig('execution')),
     scorecard: readScorecard(config?.getOptionalConfig('scorecard')),
     previews,
+    metrics,
     imagePolicy: {
       forbiddenTags: policy?.getOptionalStringArray('forbiddenTags') ?? [],
       maxSizeBytes: maxSizeMb === undefined ? undefined : maxSizeMb * 1e6,

@@ -9,6 +9,8 @@ import type { AttestationPolicy } from '../domain/attestations';
 import { ExecutorConfig } from '../domain/executions';
 import { checkKeys, checkName, invalid, nonNegative } from './configReader';
 import { readExecutor } from './readExecutors';
+import { readAnalysis } from './readAnalysis';
+import type { AnalysisConfig } from '../domain/analysis';
 import { readAttestationPolicy, readRequiredEvidence } from './readSupplyChain';
 import {
   AllowedWindow,
@@ -29,6 +31,8 @@ export interface LadderDefaults {
   attestationPolicy: AttestationPolicy;
   /** Ids of `delivery.supplyChain.keys`, which key signers must name. */
   keyIds: string[];
+  /** The ladder's `analysis`, for environments that set none. */
+  analysis?: Partial<AnalysisConfig>;
 }
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -189,6 +193,7 @@ function readEnvironment(
     'rollback',
     'executor',
     'supplyChain',
+    'analysis',
   ]);
   const name = config.getString('name');
   checkName(name, `${path}.name`);
@@ -302,6 +307,11 @@ function readEnvironment(
       `${path}.executor`,
       defaults.executor,
     ),
+    analysis: readAnalysis(
+      config.getOptionalConfig('analysis'),
+      `${path}.analysis`,
+      defaults.analysis,
+    ) as AnalysisConfig | undefined,
   };
 }
 
@@ -311,7 +321,13 @@ export function readLadder(
   path: string,
   defaults: LadderDefaults,
 ): LadderConfig {
-  checkKeys(config, path, ['title', 'environments', 'executor', 'supplyChain']);
+  checkKeys(config, path, [
+    'title',
+    'environments',
+    'executor',
+    'supplyChain',
+    'analysis',
+  ]);
   // The ladder's own executor and policy, for its environments that set none.
   const ladderDefaults: LadderDefaults = {
     ...defaults,
@@ -325,6 +341,11 @@ export function readLadder(
       `${path}.supplyChain`,
       defaults.attestationPolicy,
       defaults.keyIds,
+    ),
+    analysis: readAnalysis(
+      config.getOptionalConfig('analysis'),
+      `${path}.analysis`,
+      undefined,
     ),
   };
   const environments = config
@@ -347,6 +368,20 @@ export function readLadder(
       );
     }
     seen.add(env.name);
+  });
+  // Analysis without a word on unknown answers fails closed in production.
+  environments.forEach((env, i) => {
+    if (!env.analysis) return;
+    if (!env.analysis.queries?.length) {
+      env.analysis = undefined;
+      return;
+    }
+    env.analysis = {
+      queries: env.analysis.queries,
+      onUnknown:
+        env.analysis.onUnknown ??
+        (i === environments.length - 1 ? 'fail' : 'continue'),
+    };
   });
   return {
     name,

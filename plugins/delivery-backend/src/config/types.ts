@@ -1,4 +1,5 @@
 import type { ClusterConfig } from './clusters';
+import type { AnalysisConfig } from '../domain/analysis';
 import type { ExecutionSettings, ExecutorConfig } from '../domain/executions';
 import type {
   AttestationPolicy,
@@ -71,6 +72,8 @@ export interface EnvironmentConfig {
   vulnerabilityLimits?: VulnerabilityLimits;
   /** What carries promotions into this environment out. */
   executor: ExecutorConfig;
+  /** Prometheus queries judged between canary steps and while verifying; absent when none. */
+  analysis?: AnalysisConfig;
 }
 
 export interface LadderConfig {
@@ -94,6 +97,8 @@ export interface DeliveryConfig {
   execution: ExecutionSettings;
   /** Absent when previews are not configured. */
   previews?: PreviewSettings;
+  /** `delivery.metrics`: the metrics provider and the before/after comparison. */
+  metrics: MetricsSettings;
   scorecard: ScorecardSettings;
   supplyChain: SupplyChainSettings;
   /** Whether links (build, evidence) may be http as well as https. */
@@ -166,4 +171,30 @@ export interface ScorecardSettings {
   /** Fix links that replace the built-in ones, by check id. */
   fixUrls: Map<string, string>;
   custom: CustomCheckConfig[];
+}
+
+/** `delivery.metrics`. */
+export interface MetricsSettings {
+  /** Absent when no metrics provider is configured (no analysis, no comparison). */
+  prometheus?: PrometheusSettings;
+  comparison: {
+    /** How long before and after going live each release is compared over. */
+    windowMs: number;
+    /** How much worse (a share of the larger of the old value and the threshold) counts as worse. */
+    tolerance: number;
+    /** How often the comparison task runs. */
+    intervalMs: number;
+  };
+  /** Whether DORA's change-failure rate counts releases that made a metric worse. */
+  countWorseAsFailures: boolean;
+}
+
+/** `delivery.metrics.prometheus`. */
+export interface PrometheusSettings {
+  /** e.g. https://prometheus.example.net (the HTTP API is under /api/v1). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when set. */
+  token?: string;
+  /** How long one query may take before its answer counts as unknown. */
+  timeoutMs: number;
 }

@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { ArtifactStore } from './ArtifactStore';
+import { ComparisonStore } from './ComparisonStore';
 import { DeploymentStore } from './DeploymentStore';
 import { EvidenceStore } from './EvidenceStore';
 import { PromotionStore } from './PromotionStore';
@@ -17,6 +18,7 @@ export class Ledger {
   readonly promotions: PromotionStore;
   readonly releases: ReleaseStore;
   readonly deployments: DeploymentStore;
+  readonly comparisons: ComparisonStore;
 
   constructor(private readonly db: Knex | Knex.Transaction) {
     this.artifacts = new ArtifactStore(db);
@@ -24,6 +26,7 @@ export class Ledger {
     this.promotions = new PromotionStore(db);
     this.releases = new ReleaseStore(db);
     this.deployments = new DeploymentStore(db);
+    this.comparisons = new ComparisonStore(db);
   }
 
   /** Runs `fn` in a transaction, with stores bound to it. */

@@ -197,6 +197,38 @@ describe('MetricsStore', () => {
   );
 
   it.each(databases.eachSupportedId())(
+    'counts releases that made a metric worse as failed changes when asked, %p',
+    async databaseId => {
+      const { store, metrics } = await create(databaseId);
+      await seed(store);
+      const comparison = (promotionId: string, worse: boolean) => ({
+        promotionId,
+        componentRef: A,
+        environment: 'production',
+        digest: 'sha256:1',
+        liveAt: T0 + HOUR,
+        windowMs: 30 * MIN,
+        worse,
+        metrics: [],
+        computedAt: T0 + 2 * HOUR,
+      });
+      // A's first release in the window made error rate worse; B's did not.
+      await store.comparisons.insert(
+        comparison('10000000-0000-4000-8000-000000000002', true),
+      );
+      await store.comparisons.insert(
+        comparison('10000000-0000-4000-8000-000000000010', false),
+      );
+
+      const counted = await metrics.dora(query({ countWorse: true }));
+      expect(counted.changeFailure).toEqual({ changes: 6, failures: 4 });
+      expect(counted.series[0]).toMatchObject({ changes: 1, failures: 1 });
+      const plain = await metrics.dora(query());
+      expect(plain.changeFailure).toEqual({ changes: 6, failures: 3 });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
     'narrows to components, and answers zeros for none, %p',
     async databaseId => {
       const { store, metrics } = await create(databaseId);

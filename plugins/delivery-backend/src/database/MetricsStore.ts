@@ -99,10 +99,14 @@ export class MetricsStore {
          COUNT(*) AS changes,
          SUM(CASE WHEN t.state IN (${placeholders(
            FAILED_STATES,
-         )}) THEN 1 ELSE 0 END) AS failures
+         )}) OR t.worse = 1 THEN 1 ELSE 0 END) AS failures
        FROM (
-         SELECT ${bucket.sql} AS bucket, p.state
+         SELECT ${bucket.sql} AS bucket, p.state,
+           ${
+             q.countWorse ? 'CASE WHEN c.worse = ? THEN 1 ELSE 0 END' : '0'
+           } AS worse
          FROM delivery_promotions p
+         LEFT JOIN delivery_release_comparisons c ON c.promotion_id = p.id
          WHERE ${where.sql}
            AND p.kind IN ('normal', 'hotfix')
            AND p.state IN (${placeholders(CHANGE_STATES)})
@@ -113,6 +117,7 @@ export class MetricsStore {
         ...LIVE_STATES,
         ...FAILED_STATES,
         ...bucket.bindings,
+        ...(q.countWorse ? [true] : []),
         ...where.bindings,
         ...CHANGE_STATES,
         q.from,

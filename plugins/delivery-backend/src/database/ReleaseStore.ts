@@ -12,6 +12,11 @@ export class ReleaseStore {
     return rows.map(toRelease);
   }
 
+  /** Every current release (one per component and environment). */
+  async allReleases(): Promise<Release[]> {
+    return (await this.releases()).map(toRelease);
+  }
+
   async releasesOfComponents(componentRefs: string[]): Promise<Release[]> {
     if (componentRefs.length === 0) return [];
     const rows = await this.releases().whereIn('component_ref', [

@@ -19,6 +19,8 @@ export interface DoraQuery {
   production: ProductionEnvironment[];
   /** Only these components; undefined for the whole organisation. */
   componentRefs?: string[];
+  /** Whether releases that made a metric worse (before/after) count as failed changes. */
+  countWorse?: boolean;
 }
 
 export interface DoraFigures {

@@ -16,6 +16,7 @@ import { ArtifactService } from './artifacts/ArtifactService';
 import { AttestationService } from './artifacts/AttestationService';
 import { createRequestContext, Request } from './http/requestContext';
 import { rejectUnknownFields } from './http/unknownFields';
+import { Ledger } from '../database/Ledger';
 import { MetricsService } from './metrics/MetricsService';
 import { PreviewService } from './previews/PreviewService';
 import { PromotionService } from './promotions/PromotionService';
@@ -23,6 +24,7 @@ import { RolloutService } from './promotions/RolloutService';
 import { ComponentsQuery } from './readModels/ComponentsQuery';
 import { OverviewQuery } from './readModels/OverviewQuery';
 import { artifactRoutes } from './routes/artifactRoutes';
+import { comparisonRoutes } from './routes/comparisonRoutes';
 import { MAX_BODY_SIZE } from './routes/limits';
 import { previewRoutes } from './routes/previewRoutes';
 import { promotionRoutes } from './routes/promotionRoutes';
@@ -43,6 +45,8 @@ export interface DeliveryServices {
   overview: OverviewQuery;
   components: ComponentsQuery;
   metrics: MetricsService;
+  /** The ledger, for the release comparisons and markers. */
+  ledger: Ledger;
   /** Preview namespaces; the routes answer 501 when not configured. */
   previews?: PreviewService;
   /** Promote and abort on Argo Rollouts; 501 without clusters. */
@@ -84,6 +88,10 @@ export async function createRouter(
     ladders: config.ladders,
   });
   previewRoutes(api, ctx, services.previews);
+  comparisonRoutes(api, ctx, {
+    ledger: services.ledger,
+    comparisons: services.ledger.comparisons,
+  });
   readRoutes(api, ctx, {
     config,
     catalog: options.catalog,

@@ -173,4 +173,42 @@ describe('reads through the caller’s view of the catalog', () => {
     );
     expect((await get(`/overview?component=${OPEN}`, bob)).status).toBe(200);
   });
+
+  it('shows release markers and release comparisons only of components the caller can see', async () => {
+    const list = await get('/promotions', alice);
+    for (const p of list.body.items) {
+      for (const type of ['deploying', 'succeeded']) {
+        const reported = await request(server)
+          .post(`/api/delivery/promotions/${p.id}/events`)
+          .set('authorization', ci)
+          .send({ type });
+        expect([type, reported.status]).toEqual([type, 200]);
+      }
+    }
+    const scraped = await get('/release-markers', ci);
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers['content-type']).toMatch(/^text\/plain/);
+    expect(scraped.text).toContain(
+      `delivery_release_info{component="${SECRET}",environment="dev",digest="${DIGEST}",version="1.0.0"} 1`,
+    );
+    expect(scraped.text).toContain(
+      `delivery_release_info{component="${OPEN}",environment="dev",digest="${DIGEST}",version="${DIGEST.slice(
+        0,
+        19,
+      )}"} 1`,
+    );
+    expect(scraped.text).toMatch(
+      /delivery_release_timestamp_seconds\{component="component:default\/secret-api",environment="dev",digest="sha256:5+",version="1.0.0"\} \d+\.?\d*/,
+    );
+    const asBob = await get('/release-markers', bob);
+    expect(asBob.text).not.toContain(SECRET);
+    expect(asBob.text).toContain(OPEN);
+
+    expect((await get(`/comparisons?component=${SECRET}`, bob)).status).toBe(
+      404,
+    );
+    const comparisons = await get('/comparisons?worse=true', bob);
+    expect(comparisons.status).toBe(200);
+    expect(comparisons.body).toEqual({ items: [] });
+  });
 });

@@ -114,9 +114,22 @@ export class KubernetesExecutor implements Executor {
         message: `nothing to put back: ${ctx.environment.name} had no earlier release`,
       };
     }
+    // A Rollout still stepping is aborted first, so its traffic goes back to
+    // the stable version at once, as `kubectl argo rollouts abort` does.
+    const aborted: string[] = [];
+    for (const w of workloads.filter(x => x.kind === 'Rollout')) {
+      const state = await this.options.workloads.rolloutAction(
+        targetOf(ctx),
+        w.name,
+        'abort',
+      );
+      if (!state.stable) aborted.push(`aborted rollout/${w.name}; `);
+    }
     return {
       kind: 'done',
-      message: `put the previous release back: ${await this.setImage(
+      message: `${aborted.join(
+        '',
+      )}put the previous release back: ${await this.setImage(
         ctx,
         previous,
         workloads,

@@ -7,21 +7,23 @@
  * One engine: the database does not change what is patched in the cluster.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { KubernetesGateway } from '../../kubernetes/KubernetesGateway';
 import {
   KubernetesWorkloads,
   PROMOTION_ANNOTATION,
-  ROLLOUT_RESOURCE,
 } from '../../kubernetes/workloads';
 import {
   admin,
-  applyCustomResourceDefinition,
-  ROLLOUT_CRD,
   describeWithCluster,
-  eventually,
   uniqueName,
 } from '../../kubernetes/testing/testCluster';
+import {
+  createRollout,
+  installRolloutCrd,
+  readRollout,
+  reportRolloutStatus,
+  SIDECAR,
+} from './__testUtils__/argoController';
 import {
   CI,
   createHarness,
@@ -34,91 +36,24 @@ import { RolloutControl } from './RolloutControl';
 jest.setTimeout(180_000);
 
 const image = (n: number) => `${REPOSITORY}@${digest(n)}`;
-const SIDECAR = 'docker.io/istio/proxyv2:1.24';
 
 describeWithCluster('the kubernetes executor on an Argo Rollout', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   const dev = uniqueName('rollout-dev');
   let token: string;
 
-  const custom = () => admin().custom;
-  const read = async () =>
-    (await custom().getNamespacedCustomObject({
-      ...ROLLOUT_RESOURCE,
-      namespace: dev,
-      name: 'checkout',
-    })) as any;
-  /** The test as the Argo Rollouts controller: it reports status. */
-  async function controller(status: object) {
-    const current = await read();
-    await custom().patchNamespacedCustomObjectStatus(
-      {
-        ...ROLLOUT_RESOURCE,
-        namespace: dev,
-        name: 'checkout',
-        body: {
-          status: {
-            observedGeneration: String(current.metadata.generation),
-            ...status,
-          },
-        },
-      },
-      mergePatch(),
-    );
-  }
+  const read = () => readRollout(dev);
+  const controller = (status: object) => reportRolloutStatus(dev, status);
 
   beforeAll(async () => {
-    await applyCustomResourceDefinition(ROLLOUT_CRD);
-    // The API server serves the new resource once the CRD is established.
-    await eventually(
-      () =>
-        custom()
-          .listNamespacedCustomObject({
-            ...ROLLOUT_RESOURCE,
-            namespace: 'default',
-          })
-          .then(
-            () => true,
-            () => undefined,
-          ),
-      'the Rollout CRD to be served',
-    );
+    await installRolloutCrd();
     token = await leastPrivilegeToken([dev]);
-    await custom().createNamespacedCustomObject({
-      ...ROLLOUT_RESOURCE,
-      namespace: dev,
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: {
-          name: 'checkout',
-          labels: { 'backstage.io/kubernetes-id': 'checkout' },
-        },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'checkout' } },
-          template: {
-            metadata: { labels: { app: 'checkout' } },
-            spec: {
-              containers: [
-                { name: 'app', image: image(1) },
-                { name: 'istio-proxy', image: SIDECAR },
-              ],
-            },
-          },
-          strategy: {
-            canary: {
-              steps: [
-                { setWeight: 20 },
-                { pause: {} },
-                { setWeight: 50 },
-                { pause: { duration: '10m' } },
-              ],
-            },
-          },
-        },
-      },
-    });
+    await createRollout(dev, image(1), [
+      { setWeight: 20 },
+      { pause: {} },
+      { setWeight: 50 },
+      { pause: { duration: '10m' } },
+    ]);
   });
   afterAll(async () => {
     await admin()
@@ -276,7 +211,3 @@ describeWithCluster('the kubernetes executor on an Argo Rollout', () => {
     );
   });
 });
-
-function mergePatch() {
-  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-}

@@ -9,6 +9,7 @@ import { thresholdBreaches } from '../../domain/thresholds';
 import { LiveStateSource } from '../../kubernetes/liveState';
 import { Workload, WorkloadPort } from '../../kubernetes/workloads';
 import { ExecutionContext, StepResult } from './Executor';
+import { ReleaseAnalysis } from './ReleaseAnalysis';
 
 /** The cluster an environment's workloads run in (its `cluster` is checked at startup). */
 export function targetOf(ctx: ExecutionContext) {
@@ -32,6 +33,8 @@ export class ClusterFollower {
       workloads: WorkloadPort;
       live: LiveStateSource;
       settings: KubernetesSettings;
+      /** The environment's Prometheus analysis, between canary steps and while verifying. */
+      analysis: ReleaseAnalysis;
     },
   ) {}
 
@@ -86,8 +89,37 @@ export class ClusterFollower {
       w.rollout ? [{ name: w.name, ...rolloutStepState(w.rollout) }] : [],
     );
     const detail = { replicas, ...(rollouts.length ? { rollouts } : {}) };
+    // A canary taking traffic, or a blue-green preview up: judge the new
+    // version before the next step.
+    let note: string | undefined;
+    if (
+      waitingFor &&
+      rollouts.some(
+        r =>
+          !r.stable &&
+          !r.aborted &&
+          (r.strategy === 'canary'
+            ? (r.weight ?? 0) > 0
+            : Boolean(r.previewSelector)),
+      )
+    ) {
+      const step = rollouts.find(r => r.step)?.step;
+      const analysed = await this.options.analysis.evaluate(
+        ctx,
+        step ? `at canary step ${step}` : 'of the new version',
+      );
+      if (analysed?.kind === 'failed') {
+        return { kind: 'failed', reason: analysed.reason };
+      }
+      note = analysed?.note;
+    }
     return waitingFor
-      ? { kind: 'waiting', waitingFor, detail }
+      ? {
+          kind: 'waiting',
+          waitingFor,
+          detail,
+          ...(note ? { message: note } : {}),
+        }
       : {
           kind: 'done',
           message: `${found.workloads
@@ -129,10 +161,19 @@ export class ClusterFollower {
         metrics,
       };
     }
+    const analysed = await this.options.analysis.evaluate(
+      ctx,
+      'while verifying',
+    );
+    if (analysed?.kind === 'failed') {
+      return { kind: 'failed', reason: analysed.reason, metrics };
+    }
     return {
       kind: 'waiting',
       waitingFor: 'the verification window to end',
-      message: `${pods} pods run it: ${metrics.restarts} restarts, ${metrics.readinessFailures} readiness failures`,
+      message: `${pods} pods run it: ${metrics.restarts} restarts, ${
+        metrics.readinessFailures
+      } readiness failures${analysed ? `; ${analysed.note}` : ''}`,
       metrics,
     };
   }

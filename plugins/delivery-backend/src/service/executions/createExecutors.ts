@@ -16,7 +16,9 @@ import { KubernetesWorkloads } from '../../kubernetes/workloads';
 import { scmAccessFromConfig } from '../../scm/credentials';
 import { GitHubWorkflows } from '../../scm/githubWorkflows';
 import { GitOverlays } from '../../scm/gitOverlays';
+import { PrometheusClient } from '../../prometheus/PrometheusClient';
 import { ClusterFollower } from './clusterFollower';
+import { ReleaseAnalysis } from './ReleaseAnalysis';
 import { ExecutionService } from './ExecutionService';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
 import { Executor } from './Executor';
@@ -44,7 +46,15 @@ export function createExecutors(options: {
   const workloads = new KubernetesWorkloads(gateway);
   const follower =
     live &&
-    new ClusterFollower({ workloads, live, settings: config.kubernetes });
+    new ClusterFollower({
+      workloads,
+      live,
+      settings: config.kubernetes,
+      analysis: new ReleaseAnalysis(
+        config.metrics.prometheus &&
+          new PrometheusClient(config.metrics.prometheus),
+      ),
+    });
   const access = scmAccessFromConfig(options.rootConfig);
   if (used.has('kubernetes') && follower) {
     executors.kubernetes = new KubernetesExecutor({ workloads, follower });

@@ -107,8 +107,17 @@ export class MetricsService {
           ...window,
           production: productionEnvironments(this.config.ladders),
           componentRefs,
+          countWorse: this.config.metrics.countWorseAsFailures,
         });
-        return doraReport(figures, window, scope);
+        const report = doraReport(figures, window, scope);
+        if (!this.config.metrics.countWorseAsFailures) return report;
+        return {
+          ...report,
+          definitions: {
+            ...report.definitions,
+            changeFailureRate: `${report.definitions.changeFailureRate} Releases whose before/after comparison found a metric worse (delivery.metrics.countWorseAsFailures) count as failed changes too.`,
+          },
+        };
       },
     );
   }

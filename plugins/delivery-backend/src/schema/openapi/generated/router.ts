@@ -851,6 +851,90 @@ export const spec = {
         },
       },
     },
+    '/comparisons': {
+      get: {
+        operationId: 'ListReleaseComparisons',
+        description:
+          'Before/after comparisons of releases, newest release first: for each release into an environment with analysis queries, the same metrics over a window before and after it went live, as the metrics provider measured them once the window after had passed. Filter by component, environment, or only releases that made a metric worse.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/componentQuery',
+          },
+          {
+            name: 'environment',
+            in: 'query',
+            schema: {
+              $ref: '#/components/schemas/Name',
+            },
+          },
+          {
+            name: 'worse',
+            in: 'query',
+            description:
+              'Only releases that made a metric worse (true), or only the others (false).',
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of comparisons.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ReleaseComparison',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/release-markers': {
+      get: {
+        operationId: 'GetReleaseMarkers',
+        description:
+          "Release markers for dashboards, in Prometheus' text exposition format: `delivery_release_info{component,environment,digest,version} 1` for the release running in each environment, and `delivery_release_timestamp_seconds` (same labels) for when it went live. Scrape it with a static token (backend.auth.externalAccess) whose access restrictions allow delivery.ledger.read.",
+        responses: {
+          '200': {
+            description: 'The markers.',
+            content: {
+              'text/plain': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/metrics/dora': {
       get: {
         operationId: 'GetDoraMetrics',
@@ -1346,6 +1430,106 @@ export const spec = {
       },
     },
     schemas: {
+      MetricComparison: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'failWhen', 'threshold', 'worse', 'points'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          unit: {
+            type: 'string',
+          },
+          failWhen: {
+            type: 'string',
+            enum: ['above', 'below'],
+          },
+          threshold: {
+            type: 'number',
+          },
+          before: {
+            type: 'number',
+            description:
+              'Mean over the window before going live (absent without data).',
+          },
+          after: {
+            type: 'number',
+            description:
+              'Mean over the window after going live (absent without data).',
+          },
+          worse: {
+            type: 'boolean',
+          },
+          points: {
+            type: 'array',
+            description:
+              "The chart's points, [epoch ms, value], before and after going live.",
+            items: {
+              type: 'array',
+              minItems: 2,
+              maxItems: 2,
+              items: {
+                type: 'number',
+              },
+            },
+          },
+        },
+      },
+      ReleaseComparison: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'promotionId',
+          'componentRef',
+          'environment',
+          'digest',
+          'liveAt',
+          'windowMs',
+          'worse',
+          'metrics',
+          'computedAt',
+        ],
+        properties: {
+          promotionId: {
+            type: 'string',
+          },
+          componentRef: {
+            type: 'string',
+          },
+          environment: {
+            type: 'string',
+          },
+          digest: {
+            type: 'string',
+          },
+          previousDigest: {
+            type: 'string',
+          },
+          liveAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          windowMs: {
+            type: 'integer',
+          },
+          worse: {
+            type: 'boolean',
+            description:
+              'Whether any metric moved the bad way beyond the tolerance.',
+          },
+          metrics: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MetricComparison',
+            },
+          },
+          computedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
       Id: {
         type: 'string',
         pattern:

@@ -74,6 +74,8 @@ export async function createHarness(options: {
   token: string;
   clusterUrl?: string;
   integrations?: object;
+  /** `delivery.metrics` (Prometheus, comparison). */
+  metrics?: object;
 }) {
   await applyDatabaseMigrations(options.knex);
   const rootConfig = new ConfigReader({
@@ -98,6 +100,7 @@ export async function createHarness(options: {
       execution: { interval: '5s', lease: '1m', maxAttempts: 3 },
       kubernetes: { requestTimeout: '2s', readinessGracePeriod: '30s' },
       ladders: { standard: { environments: options.environments } },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     },
   });
   const config = readDeliveryConfig(rootConfig);

@@ -297,6 +297,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/comparisons': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Before/after comparisons of releases, newest release first: for each release into an environment with analysis queries, the same metrics over a window before and after it went live, as the metrics provider measured them once the window after had passed. Filter by component, environment, or only releases that made a metric worse. */
+    get: operations['ListReleaseComparisons'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/release-markers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Release markers for dashboards, in Prometheus' text exposition format: `delivery_release_info{component,environment,digest,version} 1` for the release running in each environment, and `delivery_release_timestamp_seconds` (same labels) for when it went live. Scrape it with a static token (backend.auth.externalAccess) whose access restrictions allow delivery.ledger.read. */
+    get: operations['GetReleaseMarkers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/metrics/dora': {
     parameters: {
       query?: never;
@@ -438,6 +472,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    MetricComparison: {
+      name: string;
+      unit?: string;
+      /** @enum {string} */
+      failWhen: 'above' | 'below';
+      threshold: number;
+      /** @description Mean over the window before going live (absent without data). */
+      before?: number;
+      /** @description Mean over the window after going live (absent without data). */
+      after?: number;
+      worse: boolean;
+      /** @description The chart's points, [epoch ms, value], before and after going live. */
+      points: number[][];
+    };
+    ReleaseComparison: {
+      promotionId: string;
+      componentRef: string;
+      environment: string;
+      digest: string;
+      previousDigest?: string;
+      /** Format: date-time */
+      liveAt: string;
+      windowMs: number;
+      /** @description Whether any metric moved the bad way beyond the tolerance. */
+      worse: boolean;
+      metrics: components['schemas']['MetricComparison'][];
+      /** Format: date-time */
+      computedAt: string;
+    };
     /** @description A UUID. */
     Id: string;
     Name: string;
@@ -1756,6 +1819,61 @@ export interface operations {
             nextCursor?: string;
             totalItems?: number;
           };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListReleaseComparisons: {
+    parameters: {
+      query?: {
+        /** @description Entity ref of the component, e.g. component:default/payments-api. */
+        component?: components['parameters']['componentQuery'];
+        environment?: components['schemas']['Name'];
+        /** @description Only releases that made a metric worse (true), or only the others (false). */
+        worse?: boolean;
+        /** @description Page size, 1 to 100 (default 20). */
+        limit?: components['parameters']['limit'];
+        /** @description The nextCursor of the previous page. */
+        cursor?: components['parameters']['cursor'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of comparisons. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['ReleaseComparison'][];
+            nextCursor?: string;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetReleaseMarkers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The markers. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
         };
       };
       default: components['responses']['ErrorResponse'];
