@@ -143,7 +143,12 @@ export interface Config {
              */
             outsideCommittingTeam?: boolean;
           };
-          /** Rollout strategy: rolling (default), blue-green or canary. */
+          /**
+           * Rollout strategy: rolling (default), blue-green or canary. With the
+           * kubernetes executor, an Argo Rollout carries out its own strategy;
+           * plain Deployments get the native canary (executor.canary) or
+           * blue-green (a `<name>-preview` Deployment and a Service switch).
+           */
           strategy?: 'rolling' | 'blue-green' | 'canary';
           /** Verification fails when a reported metric exceeds its threshold. */
           rollbackThresholds?: {
@@ -227,6 +232,19 @@ export interface Config {
             type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
             /** kubernetes: the container to set; default the one running the artifact's repository. */
             container?: string;
+            /**
+             * kubernetes, strategy canary, plain Deployments: a `<name>-canary`
+             * Deployment of the new version runs beside the component's own
+             * behind the same Service, scaled through these steps (shares of
+             * the pods, in %), each held for stepDuration and analysed before
+             * the next; then the component's Deployment takes the new version.
+             */
+            canary?: {
+              /** Rising shares between 0 and 100. Default [25, 50]. */
+              steps?: number[];
+              /** How long each step runs before the next. Default 1m. */
+              stepDuration?: string | HumanDuration;
+            };
             /** kubernetes, gitops: a rollout not available after this long fails. Default 10m. */
             rolloutTimeout?: string | HumanDuration;
             /** kubernetes, gitops: how long new pods are held against rollbackThresholds. Default 5m. */
@@ -267,6 +285,11 @@ export interface Config {
       type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
       /** kubernetes: the container to set; default the one running the artifact's repository. */
       container?: string;
+      /** kubernetes, strategy canary: the native canary's steps; see an environment's executor. */
+      canary?: {
+        steps?: number[];
+        stepDuration?: string | HumanDuration;
+      };
       /** kubernetes, gitops: a rollout not available after this long fails. Default 10m. */
       rolloutTimeout?: string | HumanDuration;
       /** kubernetes, gitops: how long new pods are held against rollbackThresholds. Default 5m. */

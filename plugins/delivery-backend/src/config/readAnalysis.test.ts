@@ -149,4 +149,46 @@ describe('reading analysis and metrics config', () => {
   ])('refuses invalid config (%#)', (delivery, message) => {
     expect(() => read(delivery)).toThrow(message);
   });
+
+  it('reads the native canary of the kubernetes executor, refusing steps that do not rise', () => {
+    const kubernetes = {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [{ name: 'c', url: 'https://c.example.com' }],
+        },
+      ],
+    };
+    const withCanary = (canary: object) =>
+      readDeliveryConfig(
+        new ConfigReader({
+          kubernetes,
+          delivery: {
+            ladders: {
+              l: {
+                environments: [
+                  {
+                    name: 'prod',
+                    cluster: 'c',
+                    strategy: 'canary',
+                    executor: { type: 'kubernetes', canary },
+                  },
+                ],
+              },
+            },
+          },
+        }),
+      ).ladders.get('l')!.environments[0].executor;
+    expect(
+      withCanary({ steps: [10, 30, 60], stepDuration: '5m' }),
+    ).toMatchObject({
+      canary: { steps: [10, 30, 60], stepDurationMs: 300_000 },
+    });
+    expect(() => withCanary({ steps: [50, 10] })).toThrow(
+      "Invalid delivery config at 'delivery.ladders.l.environments[0].executor.canary.steps': must be rising shares between 0 and 100 (exclusive), e.g. [10, 50]; got [50, 10]",
+    );
+    expect(() => withCanary({ steps: [10, 100] })).toThrow(
+      'must be rising shares',
+    );
+  });
 });

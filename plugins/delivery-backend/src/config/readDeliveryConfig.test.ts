@@ -352,6 +352,7 @@ describe('readDeliveryConfig', () => {
         container: undefined,
         rolloutTimeoutMs: 10 * 60_000,
         verificationWindowMs: 2 * 60_000,
+        canary: { steps: [25, 50], stepDurationMs: 60_000 },
       });
       expect(prod.executor).toEqual({
         type: 'gitops',

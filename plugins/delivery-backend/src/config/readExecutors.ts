@@ -46,11 +46,16 @@ export function readExecutor(
         'container',
         'rolloutTimeout',
         'verificationWindow',
+        'canary',
       ]);
       return {
         type,
         container: config.getOptionalString('container'),
         ...rollout(),
+        canary: readNativeCanary(
+          config.getOptionalConfig('canary'),
+          `${path}.canary`,
+        ),
       };
     case 'gitops': {
       checkKeys(config, path, [
@@ -157,4 +162,31 @@ export function checkExecutorClusters(
       );
     });
   }
+}
+
+/** `executor.canary` of the kubernetes executor: steps in % and how long each runs. */
+function readNativeCanary(config: Config | undefined, path: string) {
+  checkKeys(config, path, ['steps', 'stepDuration']);
+  const raw = config?.getOptional('steps') ?? [25, 50];
+  const steps = Array.isArray(raw) ? (raw as number[]) : [NaN];
+  steps.forEach((step, i) => {
+    if (
+      typeof step !== 'number' ||
+      !Number.isFinite(step) ||
+      step <= 0 ||
+      step >= 100 ||
+      (i > 0 && step <= steps[i - 1])
+    ) {
+      throw invalid(
+        `${path}.steps`,
+        `must be rising shares between 0 and 100 (exclusive), e.g. [10, 50]; got [${steps.join(
+          ', ',
+        )}]`,
+      );
+    }
+  });
+  return {
+    steps,
+    stepDurationMs: duration(config, 'stepDuration', path, MINUTE),
+  };
 }

@@ -36,6 +36,13 @@ export interface KubernetesExecutorConfig extends ClusterRolloutSettings {
   type: 'kubernetes';
   /** The container to set; by default the one running the artifact's repository. */
   container?: string;
+  /** The native canary of plain Deployments (strategy: canary). */
+  canary: {
+    /** Shares of the pods on the new version, in %, before it takes all of them. */
+    steps: number[];
+    /** How long each step runs (and is analysed) before the next. */
+    stepDurationMs: number;
+  };
 }
 
 /** The backend commits the digest into the environment's kustomize overlay. */
@@ -145,6 +152,8 @@ export interface DeploymentMemo {
   /** The commit a gitops executor pushed. */
   commit?: string;
   links?: DeploymentLink[];
+  /** The native strategy the kubernetes executor carries out on Deployments. */
+  native?: 'canary' | 'blue-green';
   /** Workloads the kubernetes executor set the image on. */
   workloads?: Array<{
     kind?: 'Deployment' | 'Rollout';

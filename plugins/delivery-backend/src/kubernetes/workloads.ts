@@ -7,6 +7,7 @@ import {
   RolloutStepState,
 } from '../domain/argoRollouts';
 import { WorkloadStatus } from '../domain/executions';
+import { TRACK_LABEL } from '../domain/nativeStrategies';
 import { KubernetesCallError, KubernetesGateway } from './KubernetesGateway';
 import { KUBERNETES_ID_LABEL, ROLLOUT_RESOURCE } from './liveState';
 
@@ -56,7 +57,7 @@ export interface WorkloadPort {
  * A Deployment's or a Rollout's status as the executors judge it (a Rollout
  * reports its observed generation as a string).
  */
-function statusOf(w: {
+export function statusOf(w: {
   metadata?: { name?: string; generation?: number };
   spec?: { replicas?: number };
   status?: {
@@ -115,12 +116,15 @@ export class KubernetesWorkloads implements WorkloadPort {
       this.listRollouts(target, labelSelector),
     ]);
     return [
-      ...deployments.items.map(d => ({
-        kind: 'Deployment' as const,
-        name: d.metadata?.name ?? '',
-        containers: containersOf(d.spec?.template?.spec),
-        status: statusOf(d),
-      })),
+      // Deployments of a track (a native canary or preview) belong to the executor.
+      ...deployments.items
+        .filter(d => !d.metadata?.labels?.[TRACK_LABEL])
+        .map(d => ({
+          kind: 'Deployment' as const,
+          name: d.metadata?.name ?? '',
+          containers: containersOf(d.spec?.template?.spec),
+          status: statusOf(d),
+        })),
       ...rollouts.map(r => ({
         kind: 'Rollout' as const,
         name: r.metadata?.name ?? '',

@@ -50,6 +50,8 @@ export type StepResult =
       message?: string;
       metrics?: RolloutMetrics;
       detail?: ProgressDetail;
+      /** Keep verifying past the window: the executor is still finishing (a blue-green fold-back). */
+      hold?: boolean;
     }
   | { kind: 'failed'; reason: string; metrics?: RolloutMetrics }
   | { kind: 'error'; reason: string };

@@ -6,6 +6,7 @@ import {
 } from '../../kubernetes/workloads';
 import { ClusterFollower, imageOf, targetOf } from './clusterFollower';
 import { ExecutionContext, Executor, StepResult } from './Executor';
+import { NativeStrategies, NativeStrategy } from './nativeStrategies';
 
 /** A workload the executor sets the image on. */
 type Target = { kind?: WorkloadKind; name: string; container: string };
@@ -26,6 +27,8 @@ export class KubernetesExecutor implements Executor {
     private readonly options: {
       workloads: WorkloadPort;
       follower: ClusterFollower;
+      /** Canary and blue-green of plain Deployments (strategy canary or blue-green). */
+      native: NativeStrategies;
     },
   ) {}
 
@@ -90,6 +93,19 @@ export class KubernetesExecutor implements Executor {
       }
       targets.push({ kind: workload.kind, name: workload.name, container });
     }
+    // Rollouts carry out their own strategy; Deployments get the native one.
+    const strategy = ctx.environment.strategy;
+    if (
+      strategy !== 'rolling' &&
+      found.workloads.every(w => w.kind === 'Deployment')
+    ) {
+      const native: NativeStrategy = strategy;
+      return {
+        kind: 'done',
+        message: await this.options.native.act(ctx, native, targets),
+        memo: { workloads: targets, native },
+      };
+    }
     return {
       kind: 'done',
       message: await this.setImage(ctx, ctx.artifact.digest, targets),
@@ -98,14 +114,29 @@ export class KubernetesExecutor implements Executor {
   }
 
   rollout(ctx: ExecutionContext): Promise<StepResult> {
-    return this.options.follower.rollout(ctx, 'the Deployment controller');
+    const native = ctx.deployment.memo.native;
+    return native
+      ? this.options.native.rollout(ctx, native)
+      : this.options.follower.rollout(ctx, 'the Deployment controller');
   }
 
   verify(ctx: ExecutionContext): Promise<StepResult> {
-    return this.options.follower.verify(ctx);
+    return ctx.deployment.memo.native === 'blue-green'
+      ? this.options.native.verifyBlueGreen(ctx)
+      : this.options.follower.verify(ctx);
   }
 
   async revert(ctx: ExecutionContext): Promise<StepResult> {
+    const undone = ctx.deployment.memo.native
+      ? await this.options.native.revert(ctx)
+      : '';
+    const result = await this.revertImages(ctx);
+    return result.kind === 'done'
+      ? { ...result, message: `${undone}${result.message}` }
+      : result;
+  }
+
+  private async revertImages(ctx: ExecutionContext): Promise<StepResult> {
     const previous = ctx.deployment.previousDigest;
     const workloads = ctx.deployment.memo.workloads ?? [];
     if (!previous || workloads.length === 0) {

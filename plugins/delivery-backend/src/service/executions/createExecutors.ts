@@ -17,7 +17,9 @@ import { scmAccessFromConfig } from '../../scm/credentials';
 import { GitHubWorkflows } from '../../scm/githubWorkflows';
 import { GitOverlays } from '../../scm/gitOverlays';
 import { PrometheusClient } from '../../prometheus/PrometheusClient';
+import { KubernetesTracks } from '../../kubernetes/trackWorkloads';
 import { ClusterFollower } from './clusterFollower';
+import { NativeStrategies } from './nativeStrategies';
 import { ReleaseAnalysis } from './ReleaseAnalysis';
 import { ExecutionService } from './ExecutionService';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
@@ -44,20 +46,30 @@ export function createExecutors(options: {
   );
   const executors: Partial<Record<ExecutorType, Executor>> = {};
   const workloads = new KubernetesWorkloads(gateway);
+  const analysis = new ReleaseAnalysis(
+    config.metrics.prometheus &&
+      new PrometheusClient(config.metrics.prometheus),
+  );
   const follower =
     live &&
     new ClusterFollower({
       workloads,
       live,
       settings: config.kubernetes,
-      analysis: new ReleaseAnalysis(
-        config.metrics.prometheus &&
-          new PrometheusClient(config.metrics.prometheus),
-      ),
+      analysis,
     });
   const access = scmAccessFromConfig(options.rootConfig);
   if (used.has('kubernetes') && follower) {
-    executors.kubernetes = new KubernetesExecutor({ workloads, follower });
+    executors.kubernetes = new KubernetesExecutor({
+      workloads,
+      follower,
+      native: new NativeStrategies({
+        tracks: new KubernetesTracks(gateway),
+        workloads,
+        follower,
+        analysis,
+      }),
+    });
   }
   if (used.has('gitops') && follower) {
     executors.gitops = new GitOpsExecutor({

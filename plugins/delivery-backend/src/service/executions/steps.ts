@@ -238,8 +238,17 @@ export async function advance(
       const result = await executor.verify(ctx);
       if (result.kind === 'failed') return fail(result.reason, result.metrics);
       if (result.kind === 'error') return error(result.reason);
-      if (now < (d.memo.verifyUntil ?? now)) {
-        return wait(result as StepResult & { kind: 'waiting' });
+      const until = d.memo.verifyUntil ?? now;
+      if (now < until) return wait(result as StepResult & { kind: 'waiting' });
+      if (result.kind === 'waiting' && result.hold) {
+        const limit = timing(ctx).rollout;
+        return now - until > limit
+          ? fail(
+              `verified, but did not finish within ${formatDuration(
+                limit,
+              )}: waiting for ${result.waitingFor}`,
+            )
+          : wait(result);
       }
       const refused = await hooks.checks('release');
       if (refused) return fail(refused);
