@@ -119,7 +119,7 @@ export interface DeploymentProgress {
   };
   links?: DeploymentLink[];
   /** Argo Rollouts under way: their steps, weight and pauses. */
-  rollouts?: Array<RolloutStepState & { name: string }>;
+  rollouts?: Array<RolloutStepState & { name: string; native?: boolean }>;
 }
 
 /** The execution of one promotion by its environment's executor. */

@@ -27,6 +27,8 @@ export type DoraMetrics = S['DoraMetrics'];
 export type PipelineMetrics = S['PipelineMetrics'];
 export type Scorecard = S['Scorecard'];
 export type ScorecardSummary = S['ScorecardSummary'];
+export type ReleaseComparison = S['ReleaseComparison'];
+export type MetricComparison = S['MetricComparison'];
 
 /** A page of a cursor-paginated list. */
 export interface Page<T> {
@@ -105,6 +107,11 @@ export interface DeliveryApi {
    * The DORA keys over the last `days` days, for one component, an owner's
    * or a system's components, or the organisation (no scope).
    */
+  /** Before/after comparisons of releases, newest first. */
+  listComparisons(
+    filter: { component?: string; environment?: string; worse?: boolean },
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<ReleaseComparison>>;
   getDoraMetrics(scope: {
     component?: string;
     owner?: string;

@@ -13,6 +13,7 @@ import {
   DoraMetrics,
   Overview,
   PipelineMetrics,
+  ReleaseComparison,
   Scorecard,
   ScorecardSummary,
   Page,
@@ -248,6 +249,18 @@ export class DeliveryClient implements DeliveryApi {
     });
     return data!;
   }
+  async listComparisons(
+    filter: { component?: string; environment?: string; worse?: boolean },
+    page: { limit?: number; cursor?: string },
+  ): Promise<Page<ReleaseComparison>> {
+    const { data } = await (
+      await this.client()
+    ).GET('/comparisons', {
+      params: { query: { ...filter, ...page } },
+    });
+    return data!;
+  }
+
   async getDoraMetrics(scope: {
     component?: string;
     owner?: string;

@@ -8,6 +8,7 @@ import {
   DoraMetrics,
   Evidence,
   PipelineMetrics,
+  ReleaseComparison,
   Scorecard,
   ScorecardSummary,
   Overview,
@@ -522,8 +523,70 @@ export function pipelineMetrics(days = 30): PipelineMetrics {
  * An in-memory DeliveryApi: reads return `state`, actions are jest mocks
  * that change it the way the backend would.
  */
+/** A release that made error rate worse: 1% before, about 20% after, over 30 min each side. */
+export function comparison(
+  overrides: Partial<ReleaseComparison> = {},
+): ReleaseComparison {
+  const liveAt = Date.now() - 2 * 3600_000;
+  const points = (before: number, after: number): number[][] =>
+    Array.from({ length: 60 }, (_, i) => {
+      const t = liveAt - 30 * 60_000 + i * 60_000;
+      return [
+        t,
+        t < liveAt ? before + (i % 3) * 0.001 : after + (i % 4) * 0.004,
+      ];
+    });
+  return {
+    promotionId: 'p-worse',
+    componentRef,
+    environment: 'production',
+    digest: `sha256:${'4'.repeat(64)}`,
+    version: '1.43.0',
+    previousDigest: `sha256:${'3'.repeat(64)}`,
+    liveAt: new Date(liveAt).toISOString(),
+    windowMs: 30 * 60_000,
+    worse: true,
+    metrics: [
+      {
+        name: 'error-rate',
+        unit: 'ratio',
+        failWhen: 'above',
+        threshold: 0.05,
+        before: 0.011,
+        after: 0.206,
+        worse: true,
+        points: points(0.01, 0.2),
+      },
+      {
+        name: 'p95-latency',
+        unit: 'seconds',
+        failWhen: 'above',
+        threshold: 0.5,
+        before: 0.18,
+        after: 0.19,
+        worse: false,
+        points: points(0.18, 0.19),
+      },
+    ],
+    computedAt: new Date(liveAt + 31 * 60_000).toISOString(),
+    ...overrides,
+  };
+}
+
 export function fakeDeliveryApi(initial: Overview = overview()) {
-  const state = { overview: initial, previews: previews() };
+  const state = {
+    overview: initial,
+    previews: previews(),
+    comparisons: [
+      comparison(),
+      comparison({
+        promotionId: 'p-fine',
+        environment: 'staging',
+        worse: false,
+        metrics: comparison().metrics.map(m => ({ ...m, worse: false })),
+      }),
+    ],
+  };
   const artifacts: Artifact[] = [
     {
       ...artifact('1.44.0-rc.1', 144),
@@ -620,6 +683,11 @@ export function fakeDeliveryApi(initial: Overview = overview()) {
     ),
     getScorecard: jest.fn(async (ref: string) => scorecard(ref)),
     getScorecardSummary: jest.fn(async () => scorecardSummary()),
+    listComparisons: jest.fn(async (filter: { worse?: boolean }) => ({
+      items: state.comparisons.filter(
+        c => filter.worse === undefined || c.worse === filter.worse,
+      ),
+    })),
   } as unknown as jest.Mocked<DeliveryApi>;
   return { api, state };
 }

@@ -177,6 +177,7 @@ export class NativeStrategies {
       rollouts: [
         {
           name: w.name,
+          native: true,
           strategy: 'canary' as const,
           phase: 'Progressing',
           step: n + 1,

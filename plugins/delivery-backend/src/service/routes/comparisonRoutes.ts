@@ -9,9 +9,10 @@ import { iso } from '../http/serialize';
 import { releaseMarkers } from '../metrics/releaseMarkers';
 import { DEFAULT_PAGE_SIZE } from './limits';
 
-function comparisonJson(c: ReleaseComparison) {
+function comparisonJson(c: ReleaseComparison, version?: string) {
   return {
     ...c,
+    ...(version ? { version } : {}),
     liveAt: iso(c.liveAt),
     computedAt: iso(c.computedAt),
   };
@@ -39,10 +40,16 @@ export function comparisonRoutes(
       { componentRefs, environment, worse },
       { limit: limit ?? DEFAULT_PAGE_SIZE, cursor },
     );
-    res.json({
-      items: page.items.map(comparisonJson),
-      nextCursor: page.nextCursor,
-    });
+    const items = await Promise.all(
+      page.items.map(async c => {
+        const artifact = await deps.ledger.artifacts.getArtifactByDigest(
+          c.componentRef,
+          c.digest,
+        );
+        return comparisonJson(c, artifact?.tags[0]);
+      }),
+    );
+    res.json({ items, nextCursor: page.nextCursor });
   });
 
   api.get('/release-markers', async (req, res) => {

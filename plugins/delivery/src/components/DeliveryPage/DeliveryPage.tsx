@@ -35,6 +35,7 @@ import { useCursorPages } from '../../hooks/useCursorPages';
 import { actorName, artifactLabel, relativeTime } from '../common/format';
 import { DeliveryMetrics } from '../DeliveryMetrics';
 import { ScorecardSummaryCard } from '../Scorecard';
+import { WorseReleases } from '../ReleaseComparisons';
 import { PageControls } from '../common/PageControls';
 import { StateChip, useToneClasses } from '../common/StatusChips';
 
@@ -322,6 +323,9 @@ export function DeliveryPageContent() {
             owner || system || 'the organisation'
           }`}
         />
+      </Box>
+      <Box mt={3}>
+        <WorseReleases />
       </Box>
       <Box mt={3}>
         <ScorecardSummaryCard

@@ -28,6 +28,7 @@ import { PromotionHistory } from '../PromotionHistory/PromotionHistory';
 import { PreviewEnvironments } from '../PreviewEnvironments/PreviewEnvironments';
 import { DeliveryMetrics } from '../DeliveryMetrics';
 import { ComponentScorecard } from '../Scorecard';
+import { ComponentReleaseComparisons } from '../ReleaseComparisons';
 
 function isEmpty(overview: Overview) {
   return overview.environments.every(
@@ -152,6 +153,14 @@ export function EntityDeliveryContent() {
             />
           </Grid>
         </Grid>
+      )}
+      {value && value.environments.some(e => e.release) && (
+        <Box mt={3}>
+          <ComponentReleaseComparisons
+            componentRef={componentRef}
+            version={version}
+          />
+        </Box>
       )}
       {value && value.environments.some(e => e.release) && (
         <Box mt={3}>

@@ -78,7 +78,8 @@ export function ExecutionProgress(props: {
       {progress.rollouts?.map(rollout => (
         <Box mt={0.5} key={rollout.name}>
           <Typography variant="body2">
-            rollout/{rollout.name}: {rolloutWords(rollout)}
+            {rollout.native ? 'deployment' : 'rollout'}/{rollout.name}:{' '}
+            {rolloutWords(rollout)}
           </Typography>
           {rollout.strategy === 'canary' && (
             <LinearProgress

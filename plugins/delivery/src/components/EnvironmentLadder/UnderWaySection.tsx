@@ -92,7 +92,7 @@ export function UnderWaySection(props: {
           Abort
         </GuardedButton>
       </div>
-      {promotion.deployment?.progress.rollouts?.length &&
+      {promotion.deployment?.progress.rollouts?.some(r => !r.native) &&
       (promotion.state === 'deploying' || promotion.state === 'verifying') ? (
         <div className={classes.actions} aria-label="Argo Rollout">
           <GuardedButton

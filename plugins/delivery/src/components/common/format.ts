@@ -87,3 +87,12 @@ export function pullRequestUrl(
     ? `${repo.url}/pull/${number}`
     : `${repo.url}/-/merge_requests/${number}`;
 }
+
+/** A metric's value in its unit: `ratio` as %, `seconds` as ms. */
+export function formatMetric(value: number | undefined, unit?: string): string {
+  if (value === undefined) return 'no data';
+  if (unit === 'ratio') return `${Math.round(value * 10000) / 100}%`;
+  if (unit === 'seconds') return `${Math.round(value * 1000)} ms`;
+  const rounded = Math.round(value * 1000) / 1000;
+  return unit ? `${rounded} ${unit}` : String(rounded);
+}

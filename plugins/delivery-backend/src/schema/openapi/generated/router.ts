@@ -1503,6 +1503,10 @@ export const spec = {
           digest: {
             type: 'string',
           },
+          version: {
+            type: 'string',
+            description: "The release's first tag, when it has one.",
+          },
           previousDigest: {
             type: 'string',
           },
@@ -3099,7 +3103,7 @@ export const spec = {
               rollouts: {
                 type: 'array',
                 description:
-                  'Argo Rollouts under way, as the controller reports them.',
+                  'Canary and blue-green rollouts under way: Argo Rollouts as their controller reports them, and the native canary of plain Deployments (native: true; promoted and aborted with the promotion, not with the Rollout actions).',
                 items: {
                   type: 'object',
                   additionalProperties: false,
@@ -3115,6 +3119,11 @@ export const spec = {
                   properties: {
                     name: {
                       type: 'string',
+                    },
+                    native: {
+                      type: 'boolean',
+                      description:
+                        'Carried out by the delivery executor on plain Deployments, not by Argo Rollouts.',
                     },
                     strategy: {
                       type: 'string',

@@ -491,6 +491,8 @@ export interface components {
       componentRef: string;
       environment: string;
       digest: string;
+      /** @description The release's first tag, when it has one. */
+      version?: string;
       previousDigest?: string;
       /** Format: date-time */
       liveAt: string;
@@ -1003,9 +1005,11 @@ export interface components {
           title: string;
           url: string;
         }[];
-        /** @description Argo Rollouts under way, as the controller reports them. */
+        /** @description Canary and blue-green rollouts under way: Argo Rollouts as their controller reports them, and the native canary of plain Deployments (native: true; promoted and aborted with the promotion, not with the Rollout actions). */
         rollouts?: {
           name: string;
+          /** @description Carried out by the delivery executor on plain Deployments, not by Argo Rollouts. */
+          native?: boolean;
           /** @enum {string} */
           strategy: 'canary' | 'blue-green';
           phase: string;

@@ -1,0 +1,4 @@
+export {
+  ComponentReleaseComparisons,
+  WorseReleases,
+} from './ReleaseComparisons';
