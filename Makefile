@@ -45,13 +45,19 @@ start: install
 
 # The portal with the local Kubernetes test cluster (built on first use, about
 # 15 minutes; left running afterwards: scripts/kube-test-cluster.sh stop), the
-# standard ladder deployed by the kubernetes executor, and the demo's workloads
-# in the cluster with a stand-in kubelet (scripts/demo-cluster.mjs).
+# standard ladder deployed by the kubernetes executor (a native canary in dev
+# and staging), the demo's workloads in the cluster with a stand-in kubelet
+# that also serves their metrics (scripts/demo-cluster.mjs), and Prometheus
+# scraping them for the release analysis (scripts/prometheus.sh; stopped with
+# the portal unless it was running already).
 start-kubernetes: install
 	@kubeconfig="$$(scripts/kube-test-cluster.sh start)" && \
-	  { node scripts/demo-cluster.mjs --kubeconfig "$$kubeconfig" & helper=$$!; \
-	    trap 'kill $$helper 2>/dev/null' EXIT INT TERM; \
-	    yarn start --config "$(CURDIR)/app-config.yaml" --config "$$(dirname "$$kubeconfig")/app-config.yaml"; }
+	  { scripts/prometheus.sh status | grep -q '^running' || stop_prometheus=1; \
+	    scripts/prometheus.sh start >/dev/null || exit 1; \
+	    node scripts/demo-cluster.mjs --kubeconfig "$$kubeconfig" & helper=$$!; \
+	    trap 'kill $$helper 2>/dev/null; [ -n "$$stop_prometheus" ] && scripts/prometheus.sh stop' EXIT INT TERM; \
+	    yarn start --config "$(CURDIR)/app-config.yaml" --config "$(CURDIR)/app-config.prometheus.yaml" \
+	      --config "$$(dirname "$$kubeconfig")/app-config.yaml"; }
 
 test: install
 	@scripts/test.sh all

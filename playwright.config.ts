@@ -11,14 +11,19 @@ import { dirname, join, resolve } from 'node:path';
  */
 // With the test cluster of scripts/kube-test-cluster.sh (DELIVERY_TEST_KUBECONFIG,
 // always set in CI), the portal also reads live state from it and manages
-// preview namespaces in it, through the configuration the script writes.
+// preview namespaces in it, through the configuration the script writes, and
+// analyses releases with Prometheus as `make start-kubernetes` does
+// (app-config.prometheus.yaml; the e2e config moves it to its own port).
 const kubeconfig = process.env.DELIVERY_TEST_KUBECONFIG;
 const clusterConfig =
   kubeconfig && join(dirname(kubeconfig), 'app-config.yaml');
+const withCluster = Boolean(clusterConfig && existsSync(clusterConfig));
 const CONFIG = [
   resolve(__dirname, 'app-config.yaml'),
+  ...(withCluster
+    ? [resolve(__dirname, 'app-config.prometheus.yaml'), clusterConfig!]
+    : []),
   resolve(__dirname, 'app-config.e2e.yaml'),
-  ...(clusterConfig && existsSync(clusterConfig) ? [clusterConfig] : []),
 ]
   .map(file => `--config ${file}`)
   .join(' ');

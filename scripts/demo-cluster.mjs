@@ -9,7 +9,17 @@
 //   2. acts as the kubelet, which the test cluster does not have: every second,
 //      marks each new pod of those namespaces Running and Ready, running the
 //      digest of its own spec image. So a rollout the portal's kubernetes
-//      executor starts completes, as it would on a real cluster.
+//      executor starts completes, as it would on a real cluster;
+//   3. serves what the demo's services would tell Prometheus, on
+//      http://127.0.0.1:<metrics-port>/metrics (scripts/prometheus.sh scrapes
+//      it): http_requests_total{namespace,component,digest,code} and
+//      http_request_duration_seconds for every release running in the
+//      cluster, 20 requests a second per pod, 0.5% of them failing and 120 ms
+//      each, unless told otherwise:
+//        curl -X POST 'http://127.0.0.1:9464/faults?digest=sha256:…&errorRatio=0.3&latency=0.9'
+//      makes every pod running that digest fail 30% of its requests in 900 ms
+//      (the analysis of a canary of it then fails); without digest, every
+//      release; errorRatio=0.005&latency=0.12 puts it back.
 //
 // Usage: node scripts/demo-cluster.mjs --kubeconfig <file>
 //          [--backend http://localhost:7007] [--token <static token>]
@@ -18,6 +28,8 @@
 // Stops on SIGINT/SIGTERM. Reads the ledger with a static external-access
 // token (app-config.yaml's local CI token by default).
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +42,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'http://localhost:7007' },
     token: { type: 'string', default: 'local-ci-token-change-me' },
     component: { type: 'string', multiple: true },
+    'metrics-port': { type: 'string', default: '9464' },
   },
 });
 if (!values.kubeconfig) {
@@ -237,9 +250,89 @@ async function actAsKubelet(namespaces) {
   }
 }
 
+/** What each running release serves, by pod: the metrics Prometheus scrapes. */
+function serveMetrics(namespaces) {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests served, by release and status code.',
+    labelNames: ['namespace', 'component', 'digest', 'code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to serve a request, by release.',
+    labelNames: ['namespace', 'component', 'digest'],
+    buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5],
+    registers: [registry],
+  });
+  const healthy = { errorRatio: 0.005, latency: 0.12 };
+  const faults = new Map(); // digest (or '*') → { errorRatio, latency }
+  let pods = [];
+  setInterval(async () => {
+    const running = [];
+    for (const namespace of namespaces) {
+      const { body } = await kube(
+        'GET',
+        `/api/v1/namespaces/${namespace}/pods?labelSelector=backstage.io%2Fkubernetes-id`,
+      ).catch(() => ({ body: { items: [] } }));
+      for (const pod of body?.items ?? []) {
+        const ready = pod.status?.conditions?.some(
+          c => c.type === 'Ready' && c.status === 'True',
+        );
+        const digest = /@(sha256:[a-f0-9]{64})/.exec(
+          pod.spec.containers[0].image,
+        )?.[1];
+        if (ready && digest && !pod.metadata.deletionTimestamp) {
+          running.push({
+            namespace,
+            component: pod.metadata.labels.app ?? '',
+            digest,
+          });
+        }
+      }
+    }
+    pods = running;
+  }, 2000);
+  setInterval(() => {
+    for (const labels of pods) {
+      const f = faults.get(labels.digest) ?? faults.get('*') ?? healthy;
+      // 20 requests a second per pod, in ticks of 200 ms.
+      requests.inc({ ...labels, code: '500' }, 4 * f.errorRatio);
+      requests.inc({ ...labels, code: '200' }, 4 * (1 - f.errorRatio));
+      for (let i = 0; i < 4; i++) duration.observe(labels, f.latency);
+    }
+  }, 200);
+  const port = Number(values['metrics-port']);
+  createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (req.method === 'POST' && url.pathname === '/faults') {
+      const fault = {
+        errorRatio: Number(
+          url.searchParams.get('errorRatio') ?? healthy.errorRatio,
+        ),
+        latency: Number(url.searchParams.get('latency') ?? healthy.latency),
+      };
+      faults.set(url.searchParams.get('digest') ?? '*', fault);
+      log(
+        `fault: ${
+          url.searchParams.get('digest') ?? 'every release'
+        } ${JSON.stringify(fault)}`,
+      );
+      res.end('ok\n');
+      return;
+    }
+    res.setHeader('content-type', registry.contentType);
+    res.end(await registry.metrics());
+  }).listen(port, '127.0.0.1', () =>
+    log(`serving the demo's metrics on http://127.0.0.1:${port}/metrics`),
+  );
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => process.exit(0));
 log(`waiting for the demo ledger at ${values.backend}`);
 const namespaces = await seed(await demoOverviews());
+serveMetrics(namespaces);
 log(`acting as the kubelet in ${namespaces.join(', ')}`);
 await actAsKubelet(namespaces);

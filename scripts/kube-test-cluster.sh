@@ -208,13 +208,18 @@ delivery:
   previews:
     cluster: local
   # The standard ladder's promotions are carried out by the kubernetes
-  # executor in this cluster (scripts/demo-cluster.mjs plays its kubelet).
+  # executor in this cluster (scripts/demo-cluster.mjs plays its kubelet),
+  # dev and staging as a native canary (25% then 50% of the pods, 10 s each).
   ladders:
     standard:
+      strategy: canary
       executor:
         type: kubernetes
         rolloutTimeout: 3m
         verificationWindow: 15s
+        canary:
+          steps: [25, 50]
+          stepDuration: 10s
   execution:
     interval: 2s
     lease: 30s

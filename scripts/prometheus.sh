@@ -12,9 +12,10 @@
 #   - the delivery backend's release markers, GET /api/delivery/release-markers on
 #     :7007 with the static token DELIVERY_METRICS_TOKEN (default: the one in
 #     app-config.yaml), as job "delivery";
+#   - the demo's services (scripts/demo-cluster.mjs) on
+#     DELIVERY_DEMO_METRICS (default 127.0.0.1:9464), as job "demo";
 #   - every target listed in .data/prometheus/targets/*.json (Prometheus file
-#     service discovery), as job "services": `make start-kubernetes` lists
-#     the demo's instrumented service there.
+#     service discovery), as job "services", for anything else to try.
 # The tests start their own Prometheus from the same binary (see
 # plugins/delivery-backend/src/metrics/testing/prometheus.ts).
 set -euo pipefail
@@ -24,6 +25,7 @@ RUN="${DELIVERY_PROMETHEUS_DATA:-$ROOT/.data/prometheus}"
 PORT="${DELIVERY_PROMETHEUS_PORT:-9090}"
 BACKEND="${DELIVERY_BACKEND_ADDRESS:-127.0.0.1:7007}"
 TOKEN="${DELIVERY_METRICS_TOKEN:-delivery-local-prometheus-token}"
+DEMO="${DELIVERY_DEMO_METRICS:-127.0.0.1:9464}"
 
 log() { echo "prometheus: $*" >&2; }
 
@@ -64,6 +66,10 @@ scrape_configs:
       credentials: $TOKEN
     static_configs:
       - targets: ['$BACKEND']
+  - job_name: demo
+    scrape_interval: 2s
+    static_configs:
+      - targets: ['$DEMO']
   - job_name: services
     file_sd_configs:
       - files: ['$RUN/targets/*.json']

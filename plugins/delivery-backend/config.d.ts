@@ -25,6 +25,8 @@ export interface Config {
           type: 'external' | 'kubernetes' | 'gitops' | 'github-actions';
           [option: string]: string | number | HumanDuration | undefined;
         };
+        /** The rollout strategy of this ladder's environments that set none. */
+        strategy?: 'rolling' | 'blue-green' | 'canary';
         /**
          * Prometheus analysis of this ladder's environments that set none;
          * same keys as an environment's `analysis`.

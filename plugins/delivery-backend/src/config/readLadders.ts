@@ -33,6 +33,8 @@ export interface LadderDefaults {
   keyIds: string[];
   /** The ladder's `analysis`, for environments that set none. */
   analysis?: Partial<AnalysisConfig>;
+  /** The ladder's `strategy`, for environments that set none. */
+  strategy?: string;
 }
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -262,7 +264,8 @@ function readEnvironment(
     );
   }
 
-  const strategy = config.getOptionalString('strategy') ?? 'rolling';
+  const strategy =
+    config.getOptionalString('strategy') ?? defaults.strategy ?? 'rolling';
   if (!(ROLLOUT_STRATEGIES as readonly string[]).includes(strategy)) {
     throw invalid(
       `${path}.strategy`,
@@ -327,6 +330,7 @@ export function readLadder(
     'executor',
     'supplyChain',
     'analysis',
+    'strategy',
   ]);
   // The ladder's own executor and policy, for its environments that set none.
   const ladderDefaults: LadderDefaults = {
@@ -347,6 +351,7 @@ export function readLadder(
       `${path}.analysis`,
       undefined,
     ),
+    strategy: config.getOptionalString('strategy'),
   };
   const environments = config
     .getConfigArray('environments')

@@ -44,8 +44,8 @@ describe('analysis', () => {
     ).toEqual({
       outcome: 'fail',
       findings: [
-        'error-rate = 1% (at most 5%); query: q',
-        'success = 0.98 (at least 0.99); query: s',
+        'error-rate = 1% (at most 5%)',
+        'success = 0.98 (at least 0.99)',
       ],
       reasons: ['success = 0.98 is below the threshold 0.99; query: s'],
     });

@@ -76,7 +76,7 @@ export function breaches(query: AnalysisQuery, value: number): boolean {
 
 export interface Verdict {
   outcome: 'pass' | 'fail' | 'unknown';
-  /** Each query's result, in words, with its query, value and threshold. */
+  /** Each query's result, in words: its value and threshold (or why unknown). */
   findings: string[];
   /** The breaches (fail) or unanswered queries (unknown), in words. */
   reasons: string[];
@@ -95,17 +95,13 @@ export function judge(
   const findings = measurements.map(m => {
     const query = config.queries.find(q => q.name === m.name)!;
     if ('unknown' in m) {
-      const text = `${m.name} is unknown (${m.unknown}); query: ${m.query}`;
-      unknown.push(text);
-      return text;
+      unknown.push(`${m.name} is unknown (${m.unknown}); query: ${m.query}`);
+      return `${m.name} is unknown`;
     }
     const limit = `${
       query.failWhen === 'above' ? 'at most' : 'at least'
     } ${formatValue(query.threshold, query.unit)}`;
-    const text = `${m.name} = ${formatValue(
-      m.value,
-      query.unit,
-    )} (${limit}); query: ${m.query}`;
+    const text = `${m.name} = ${formatValue(m.value, query.unit)} (${limit})`;
     if (breaches(query, m.value)) {
       failed.push(
         `${m.name} = ${formatValue(m.value, query.unit)} is ${

@@ -45,6 +45,35 @@ describe('release comparisons', () => {
     );
   });
 
+  it('says so when Prometheus had no data for a release', async () => {
+    const { api, state } = fakeDeliveryApi();
+    state.comparisons = [
+      comparison({
+        metrics: comparison().metrics.map(m => ({
+          ...m,
+          before: undefined,
+          after: undefined,
+          worse: false,
+          points: [],
+        })),
+        worse: false,
+      }),
+    ];
+    await renderInTestApp(
+      <TestApiProvider apis={[[deliveryApiRef, api]]}>
+        <ComponentReleaseComparisons componentRef={componentRef} />
+      </TestApiProvider>,
+      mountedRoutes,
+    );
+    expect(
+      await screen.findByText(/Prometheus had no data for these windows/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('no worse')).not.toBeInTheDocument();
+    expect(
+      screen.getByText(/compared over 30 min each side/),
+    ).toBeInTheDocument();
+  });
+
   it('says how comparisons start when there are none', async () => {
     const { api, state } = fakeDeliveryApi();
     state.comparisons = [];

@@ -19,7 +19,12 @@ import { makeStyles } from '@material-ui/core/styles';
 import { useCallback } from 'react';
 import { deliveryApiRef, ReleaseComparison } from '../../api';
 import { useCursorPages } from '../../hooks/useCursorPages';
-import { formatMetric, relativeTime, shortDigest } from '../common/format';
+import {
+  formatMetric,
+  formatSeconds,
+  relativeTime,
+  shortDigest,
+} from '../common/format';
 import { PageControls } from '../common/PageControls';
 import { ComparisonChart } from './ComparisonChart';
 
@@ -36,6 +41,11 @@ const useStyles = makeStyles(theme => ({
   },
   worse: { color: theme.palette.error.main, fontWeight: 600 },
 }));
+
+/** Whether any metric was measured on either side. */
+function hasData(c: ReleaseComparison) {
+  return c.metrics.some(m => m.before !== undefined || m.after !== undefined);
+}
 
 function releaseLabel(c: ReleaseComparison) {
   return c.version ?? shortDigest(c.digest);
@@ -120,15 +130,22 @@ export function ComponentReleaseComparisons(props: {
               </Typography>
               <Typography variant="caption" color="textSecondary">
                 went live {relativeTime(c.liveAt)} · compared over{' '}
-                {Math.round(c.windowMs / 60_000)} min each side
+                {formatSeconds(c.windowMs / 1000)} each side
               </Typography>
-              {c.worse ? (
+              {hasData(c) && c.worse && (
                 <Chip size="small" color="secondary" label="made it worse" />
-              ) : (
+              )}
+              {hasData(c) && !c.worse && (
                 <Chip size="small" variant="outlined" label="no worse" />
               )}
             </Box>
-            <div className={classes.metrics}>
+            {!hasData(c) && (
+              <Typography variant="body2" color="textSecondary">
+                Prometheus had no data for these windows (no traffic, or before
+                it scraped this service).
+              </Typography>
+            )}
+            <div className={classes.metrics} hidden={!hasData(c)}>
               {c.metrics.map(m => (
                 <div key={m.name}>
                   <Typography
