@@ -342,6 +342,33 @@ export interface Config {
       countWorseAsFailures?: boolean;
     };
 
+    /**
+     * Who hears about what, through the notifications plugin (users mute
+     * topics in its settings). See the README for each kind's recipients.
+     */
+    notifications?: {
+      /** Default true; false sends nothing (signals still refresh open tabs). */
+      enabled?: boolean;
+      kinds?: {
+        [kind in
+          | 'approval-requested'
+          | 'promotion-problem'
+          | 'production-release'
+          | 'quarantine'
+          | 'preview-expiring'
+          | 'preview-reaped'
+          | 'drift']?: {
+          /** Defaults: on, except production-release. */
+          enabled?: boolean;
+          severity?: 'critical' | 'high' | 'normal' | 'low';
+        };
+      };
+      /** How long before a preview expires its requester is warned. Default 1h. */
+      previewWarning?: string | HumanDuration;
+      /** How long drift must last before the owner hears of it. Default 15m. */
+      driftAfter?: string | HumanDuration;
+    };
+
     /** The executors' scheduled task (one runner across replicas). */
     execution?: {
       /** How often executions are stepped. Default 5s. */

@@ -30,6 +30,10 @@ import { PreviewReaper } from './service/previews/PreviewReaper';
 import { PreviewService } from './service/previews/PreviewService';
 import { schedulePreviewReaper } from './service/previews/scheduleReaper';
 import { createRouter } from './service/router';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { Ledger } from './database/Ledger';
+import { DeliveryNotifier } from './service/notifications/DeliveryNotifier';
 import {
   ComparisonService,
   scheduleComparisons,
@@ -64,6 +68,8 @@ export const deliveryPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { logger, scheduler } = deps;
@@ -89,6 +95,16 @@ export const deliveryPlugin = createBackendPlugin({
               })
             : undefined;
 
+        // Notifications and signals of every ledger change, told by the
+        // replica that made it.
+        const changes = new DeliveryNotifier({
+          ledger: new Ledger(knex),
+          config,
+          catalog,
+          notifications: deps.notifications,
+          signals: deps.signals,
+          logger,
+        });
         const services = createLedgerServices({
           knex,
           config,
@@ -96,6 +112,7 @@ export const deliveryPlugin = createBackendPlugin({
           people,
           live,
           cache: deps.cache,
+          changes,
         });
 
         if (live) {
@@ -127,6 +144,7 @@ export const deliveryPlugin = createBackendPlugin({
           }),
           logger,
           auditor: deps.auditor,
+          changes,
         });
 
         if (
@@ -167,6 +185,8 @@ export const deliveryPlugin = createBackendPlugin({
               settings: config.previews,
               logger,
               auditor: deps.auditor,
+              changes,
+              warningMs: config.notifications.previewWarningMs,
             }),
             intervalMs: config.previews.reaperIntervalMs,
             logger,

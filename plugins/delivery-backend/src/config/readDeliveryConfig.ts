@@ -9,6 +9,7 @@ import {
   readExecutor,
 } from './readExecutors';
 import { readMetrics } from './readAnalysis';
+import { readNotifications } from './readNotifications';
 import { readKubernetes, readPreviews, readScorecard } from './readSettings';
 import { readSupplyChain } from './readSupplyChain';
 import { DeliveryConfig, LadderConfig, VulnerabilityLimits } from './types';
@@ -33,6 +34,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'execution',
     'supplyChain',
     'metrics',
+    'notifications',
     // Read by the permission policy module, not by this plugin.
     'permissionPolicy',
   ]);
@@ -163,6 +165,9 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     scorecard: readScorecard(config?.getOptionalConfig('scorecard')),
     previews,
     metrics,
+    notifications: readNotifications(
+      config?.getOptionalConfig('notifications'),
+    ),
     imagePolicy: {
       forbiddenTags: policy?.getOptionalStringArray('forbiddenTags') ?? [],
       maxSizeBytes: maxSizeMb === undefined ? undefined : maxSizeMb * 1e6,

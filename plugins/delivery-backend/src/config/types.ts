@@ -1,5 +1,6 @@
 import type { ClusterConfig } from './clusters';
 import type { AnalysisConfig } from '../domain/analysis';
+import type { NotificationSettings } from '../domain/notifications';
 import type { ExecutionSettings, ExecutorConfig } from '../domain/executions';
 import type {
   AttestationPolicy,
@@ -99,6 +100,8 @@ export interface DeliveryConfig {
   previews?: PreviewSettings;
   /** `delivery.metrics`: the metrics provider and the before/after comparison. */
   metrics: MetricsSettings;
+  /** `delivery.notifications`: who hears about what. */
+  notifications: NotificationSettings;
   scorecard: ScorecardSettings;
   supplyChain: SupplyChainSettings;
   /** Whether links (build, evidence) may be http as well as https. */

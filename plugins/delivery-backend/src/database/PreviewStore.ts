@@ -127,6 +127,37 @@ export class PreviewStore {
     return (await query).map(toPreview);
   }
 
+  /** Live previews expiring before `before` whose requester was not warned about this expiry. */
+  async expiringUnwarned(before: number, limit: number): Promise<Preview[]> {
+    const rows = await this.previews()
+      .whereIn('state', CURRENT_PREVIEW_STATES)
+      .where('expires_at', '<', before)
+      .where(q =>
+        q
+          .whereNull('expiry_warned_for')
+          .orWhereRaw('expiry_warned_for <> expires_at'),
+      )
+      .orderBy('expires_at', 'asc')
+      .limit(limit);
+    return rows.map(toPreview);
+  }
+
+  /** Notes the warning about this expiry; false if it was noted already (or the expiry changed). */
+  async markExpiryWarned(id: string, expiresAt: number): Promise<boolean> {
+    const updated = await this.previews()
+      .where('id', id)
+      .where('expires_at', expiresAt)
+      .where(q =>
+        q
+          .whereNull('expiry_warned_for')
+          .orWhereRaw('expiry_warned_for <> expires_at'),
+      )
+      .update({
+        expiry_warned_for: expiresAt,
+      } as unknown as Partial<PreviewRow>);
+    return updated === 1;
+  }
+
   /** The failed previews among these namespaces (leftovers to clean up). */
   async failedIn(cluster: string, namespaces: string[]): Promise<Preview[]> {
     if (namespaces.length === 0) return [];

@@ -126,6 +126,7 @@ export interface PreviewRow {
   created_at: BigInt;
   updated_at: BigInt;
   expires_at: BigInt;
+  expiry_warned_for?: BigInt | null;
   deleted_at: BigInt | null;
 }
 

@@ -15,6 +15,7 @@ import { PromotionService } from './promotions/PromotionService';
 import { RolloutService } from './promotions/RolloutService';
 import { ComponentsQuery } from './readModels/ComponentsQuery';
 import { OverviewQuery } from './readModels/OverviewQuery';
+import type { LedgerChanges } from './notifications/LedgerChanges';
 
 /** The ledger's services over one database, sharing one clock. */
 export function createLedgerServices(options: {
@@ -28,6 +29,8 @@ export function createLedgerServices(options: {
   clock?: () => number;
   /** Sigstore verification over the configured trust (built from config when absent). */
   verifier?: SigstoreVerifier;
+  /** Told of every change to the ledger (notifications, signals). */
+  changes?: LedgerChanges;
 }) {
   const { knex, config, catalog, live, cache } = options;
   const clock = options.clock ?? Date.now;
@@ -49,6 +52,7 @@ export function createLedgerServices(options: {
       components,
       reporting: config.supplyChain,
       allowHttpUrls: config.allowHttpUrls,
+      changes: options.changes,
       clock,
     }),
     attestations,
@@ -58,12 +62,14 @@ export function createLedgerServices(options: {
       components,
       gates,
       people: options.people,
+      changes: options.changes,
       clock,
     }),
     rollouts: new RolloutService({
       ledger,
       config,
       evidence: attestations,
+      changes: options.changes,
       clock,
     }),
     overview: new OverviewQuery({ ledger, config, components, gates, live }),

@@ -5,7 +5,10 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { EvidenceKind } from '@backstage-delivery/plugin-delivery-common';
+import {
+  EvidenceKind,
+  PromotionState,
+} from '@backstage-delivery/plugin-delivery-common';
 import { Ledger } from '../../database/Ledger';
 import { Page } from '../../database/util';
 import { ReportingPolicy, reportingRefusal } from '../../domain/attestations';
@@ -21,6 +24,7 @@ import {
 } from '../../domain/types';
 import { ComponentResolver, componentRef } from '../components';
 import { ArtifactDetail, ArtifactView, artifactViews } from '../views';
+import { LedgerChanges, NO_CHANGES } from '../notifications/LedgerChanges';
 
 /** States in which a quarantine aborts a promotion: it has not started deploying. */
 const ABORTED_BY_QUARANTINE = ['awaiting-approval', 'approved'] as const;
@@ -34,6 +38,7 @@ export class ArtifactService {
   private readonly components: ComponentResolver;
   private readonly reporting: ReportingPolicy;
   private readonly allowHttpUrls: boolean;
+  private readonly changes: LedgerChanges;
   private readonly clock: () => number;
   private readonly newId: () => string;
 
@@ -44,6 +49,8 @@ export class ArtifactService {
     reporting: ReportingPolicy;
     /** Whether links may be http as well as https (`delivery.allowHttpUrls`). */
     allowHttpUrls?: boolean;
+    /** Told of each quarantine (notifications, signals). */
+    changes?: LedgerChanges;
     clock?: () => number;
     newId?: () => string;
   }) {
@@ -51,6 +58,7 @@ export class ArtifactService {
     this.components = options.components;
     this.reporting = options.reporting;
     this.allowHttpUrls = options.allowHttpUrls ?? false;
+    this.changes = options.changes ?? NO_CHANGES;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -171,7 +179,7 @@ export class ArtifactService {
         { artifactId, states: [...ABORTED_BY_QUARANTINE] },
         { limit: 100 },
       );
-      const ids: string[] = [];
+      const ids: Array<{ id: string; from: PromotionState }> = [];
       for (const p of active.items) {
         const moved = await tx.promotions.transition(
           p.id,
@@ -185,12 +193,17 @@ export class ArtifactService {
             )} was quarantined by ${actor.ref}: ${reason}`,
           },
         );
-        if (moved) ids.push(p.id);
+        if (moved) ids.push({ id: p.id, from: p.state });
       }
       return ids;
     });
+    await this.changes.artifactQuarantined(artifact, reason, actor.ref);
+    for (const { id, from } of aborted) {
+      const p = await this.ledger.promotions.getPromotion(id);
+      if (p) await this.changes.promotionChanged(p, from);
+    }
     const [view] = await this.views([artifact]);
-    return { view, aborted };
+    return { view, aborted: aborted.map(a => a.id) };
   }
 
   async liftQuarantine(

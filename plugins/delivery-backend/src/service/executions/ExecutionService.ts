@@ -22,6 +22,7 @@ import type { GateEvidenceSource } from '../artifacts/AttestationService';
 import { promotionDetail } from '../views';
 import { ExecutionContext, Executor } from './Executor';
 import { advance, Advance } from './steps';
+import type { LedgerChanges } from '../notifications/LedgerChanges';
 
 /** The reporter of what executors do, in rollout events and the audit log. */
 export const EXECUTOR_REPORTER = 'delivery-executor';
@@ -62,6 +63,8 @@ export class ExecutionService {
       owner: string;
       logger: LoggerService;
       auditor?: AuditorService;
+      /** Told of each move and each step (notifications, signals). */
+      changes?: LedgerChanges;
       clock?: () => number;
     },
   ) {}
@@ -184,6 +187,12 @@ export class ExecutionService {
       logger.warn(
         `Execution of promotion ${deployment.promotionId} was taken over by another replica while this one stepped it`,
       );
+    } else if (ctx) {
+      // Progress changed: open tabs refresh (a move already told its own).
+      const current = await ledger.promotions.getPromotion(ctx.promotion.id);
+      if (current) {
+        await this.options.changes?.promotionChanged(current, current.state);
+      }
     }
   }
 
@@ -256,6 +265,7 @@ export class ExecutionService {
       event,
       reporter: EXECUTOR_REPORTER,
       now: ctx.now,
+      changes: this.options.changes,
     });
   }
 

@@ -20,6 +20,7 @@ import {
   leastPrivilegeToken,
   REPOSITORY,
 } from './__testUtils__/harness';
+import { LedgerChanges, NO_CHANGES } from '../notifications/LedgerChanges';
 
 jest.setTimeout(240_000);
 
@@ -69,6 +70,7 @@ describeWithCluster('native strategies of the kubernetes executor', () => {
     namespace: string,
     strategy: 'canary' | 'blue-green',
     extra: object = {},
+    changes?: LedgerChanges,
   ) {
     const h = await createHarness({
       knex: await databases.init('SQLITE_3'),
@@ -89,6 +91,7 @@ describeWithCluster('native strategies of the kubernetes executor', () => {
         },
       ],
       token,
+      changes,
     });
     for (const n of [1, 2]) await h.record(n);
     await h.released(1, 'dev');
@@ -163,14 +166,25 @@ describeWithCluster('native strategies of the kubernetes executor', () => {
     );
   });
 
-  it('canary: a canary that never gets ready fails the promotion, and the canary is removed', async () => {
+  it('canary: a canary that never gets ready fails the promotion, and the canary is removed; two replicas tell of the failure once', async () => {
     const ns = namespaces.canaryFails;
-    const h = await harness(ns, 'canary');
-    const runner = h.execution('replica-a');
+    const told: string[] = [];
+    const h = await harness(
+      ns,
+      'canary',
+      {},
+      {
+        ...NO_CHANGES,
+        promotionChanged: async (p, from) => {
+          if (from !== p.state) told.push(`${from} → ${p.state}`);
+        },
+      },
+    );
+    const runners = [h.execution('replica-a'), h.execution('replica-b')];
     const p = await h.promote(2, 'dev');
     // No kubelet: the canary's pod stays pending past the rollout timeout.
     await h.drive(
-      [runner],
+      runners,
       async () => (await h.promotion(p.id)).deployment?.phase === 'finished',
       { stepMs: 30_000 },
     );
@@ -184,6 +198,11 @@ describeWithCluster('native strategies of the kubernetes executor', () => {
     );
     expect(await deployment(ns, 'checkout-canary')).toBeUndefined();
     expect(await imagesOf(ns, 'checkout')).toEqual({ app: image(1) });
+    expect(told).toEqual([
+      'undefined → approved',
+      'approved → deploying',
+      'deploying → failed',
+    ]);
   });
 
   it('blue-green: a preview at full size, the Service switched to it once ready, and back to the stable Deployment once it runs the new version', async () => {

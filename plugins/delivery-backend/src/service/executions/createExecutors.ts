@@ -24,6 +24,7 @@ import { ReleaseAnalysis } from './ReleaseAnalysis';
 import { ExecutionService } from './ExecutionService';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
 import { Executor } from './Executor';
+import type { LedgerChanges } from '../notifications/LedgerChanges';
 import { GitHubActionsExecutor } from './GitHubActionsExecutor';
 import { GitOpsExecutor } from './GitOpsExecutor';
 import { KubernetesExecutor } from './KubernetesExecutor';
@@ -99,6 +100,7 @@ export async function scheduleExecutions(options: {
   executors: Partial<Record<ExecutorType, Executor>>;
   logger: LoggerService;
   auditor: AuditorService;
+  changes?: LedgerChanges;
 }): Promise<ExecutionService | undefined> {
   if (Object.keys(options.executors).length === 0) return undefined;
   const service = new ExecutionService({

@@ -10,6 +10,7 @@ import {
   PreviewCluster,
 } from '../../kubernetes/previews/PreviewNamespaces';
 import { finishDelete, notOursReason } from './finishDelete';
+import { LedgerChanges, NO_CHANGES } from '../notifications/LedgerChanges';
 
 export interface ReapReport {
   expired: string[];
@@ -39,6 +40,9 @@ export class PreviewReaper {
   private readonly settings: PreviewSettings;
   private readonly logger: LoggerService;
   private readonly auditor?: AuditorService;
+  private readonly changes: LedgerChanges;
+  /** How long before expiry the requester is warned. */
+  private readonly warningMs: number;
   private readonly clock: () => number;
 
   constructor(options: {
@@ -47,8 +51,14 @@ export class PreviewReaper {
     settings: PreviewSettings;
     logger: LoggerService;
     auditor?: AuditorService;
+    /** Told of expiry warnings and removals (notifications, signals). */
+    changes?: LedgerChanges;
+    /** Default 1 h (`delivery.notifications.previewWarning`). */
+    warningMs?: number;
     clock?: () => number;
   }) {
+    this.changes = options.changes ?? NO_CHANGES;
+    this.warningMs = options.warningMs ?? 3_600_000;
     this.store = options.store;
     this.cluster = options.cluster;
     this.settings = options.settings;
@@ -67,6 +77,7 @@ export class PreviewReaper {
       refused: [],
     };
     const now = this.clock();
+    await this.warnExpiring(now);
     await this.expire(now, report);
     await this.retryExpiring(now);
     // What exists in the cluster, in one call. A preview that changes from
@@ -91,6 +102,19 @@ export class PreviewReaper {
     return report;
   }
 
+  /** Warns the requesters of previews that expire within the warning time, once per expiry. */
+  private async warnExpiring(now: number) {
+    for (const preview of await this.store.expiringUnwarned(
+      now + this.warningMs,
+      100,
+    )) {
+      if (preview.expiresAt <= now) continue; // expires now: reaped instead
+      if (await this.store.markExpiryWarned(preview.id, preview.expiresAt)) {
+        await this.changes.previewChanged(preview, 'expiring');
+      }
+    }
+  }
+
   /** Claims expired previews and deletes their namespaces. */
   private async expire(now: number, report: ReapReport) {
     for (const preview of await this.store.inState(['ready', 'provisioning'], {
@@ -104,6 +128,7 @@ export class PreviewReaper {
       )
         continue;
       report.expired.push(preview.namespace);
+      await this.changes.previewChanged(preview, 'reaped');
       await this.audit(
         'expire',
         preview,

@@ -38,6 +38,7 @@ import {
 import { ComponentResolver } from '../components';
 import { PreviewReaper } from './PreviewReaper';
 import { PreviewService } from './PreviewService';
+import { NO_CHANGES } from '../notifications/LedgerChanges';
 
 jest.setTimeout(180_000);
 
@@ -139,6 +140,8 @@ describeWithCluster('preview namespaces in a real cluster', () => {
       let now: number;
       let manager: PreviewManager;
       let previews: PreviewStore;
+      /** What the reapers told (notifications, signals). */
+      const told: Array<{ id: string; event: string }> = [];
 
       function createManager(
         options: {
@@ -166,6 +169,13 @@ describeWithCluster('preview namespaces in a real cluster', () => {
           settings: previewSettings,
           logger,
           clock,
+          warningMs: HOUR,
+          changes: {
+            ...NO_CHANGES,
+            previewChanged: async (p, event) => {
+              told.push({ id: p.id, event });
+            },
+          },
         });
         const service = new PreviewService({
           store,
@@ -466,6 +476,38 @@ describeWithCluster('preview namespaces in a real cluster', () => {
           after.flatMap(r => r.deleted).filter(n => n === preview.namespace),
         ).toEqual([preview.namespace]);
         expect((await manager.get(preview.id)).state).toBe('deleted');
+      });
+
+      it('warns the requester once before expiry, again after an extension, and tells of the removal once, with two reapers', async () => {
+        const { preview } = await manager.create(
+          { componentRef: 'search', pullRequest: 31, ttlMs: 2 * HOUR },
+          ALICE,
+        );
+        const second = createManager();
+        const events = () =>
+          told.filter(t => t.id === preview.id).map(t => t.event);
+        const reapBoth = () => Promise.all([manager.reap(), second.reap()]);
+
+        now += 30 * 60_000; // expires in 1 h 30 min: not yet
+        await reapBoth();
+        expect(events()).toEqual([]);
+        now += 45 * 60_000; // 45 min left: warned, once
+        await reapBoth();
+        await reapBoth();
+        expect(events()).toEqual(['expiring']);
+
+        // Extended: a new expiry, warned about again when it comes near.
+        await manager.extend(preview.id, 2 * HOUR, ALICE);
+        await reapBoth();
+        expect(events()).toEqual(['expiring']);
+        now += 90 * 60_000;
+        await reapBoth();
+        expect(events()).toEqual(['expiring', 'expiring']);
+
+        now += 31 * 60_000; // expired: reaped, told once
+        await reapBoth();
+        await reapBoth();
+        expect(events()).toEqual(['expiring', 'expiring', 'reaped']);
       });
 
       it('never deletes a namespace that lost the managed-by label, and says so', async () => {

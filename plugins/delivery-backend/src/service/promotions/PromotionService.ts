@@ -34,6 +34,7 @@ import { Actor, Artifact, Promotion, PromotionKind } from '../../domain/types';
 import { ComponentResolver, componentRef } from '../components';
 import { promotionDetail, PromotionView, promotionViews } from '../views';
 import { GateInputs } from './GateInputs';
+import { LedgerChanges, NO_CHANGES } from '../notifications/LedgerChanges';
 
 /** A promotion request's answer: the promotion, and why it was refused, if it was. */
 export interface PromotionOutcome {
@@ -53,6 +54,7 @@ export class PromotionService {
   private readonly components: ComponentResolver;
   private readonly gates: GateInputs;
   private readonly people?: PeopleDirectory;
+  private readonly changes: LedgerChanges;
   private readonly clock: () => number;
   private readonly newId: () => string;
 
@@ -63,6 +65,8 @@ export class PromotionService {
     gates: GateInputs;
     /** Matches the people CI names to catalog users; without it only requesters are known. */
     people?: PeopleDirectory;
+    /** Told of each change (notifications, signals). */
+    changes?: LedgerChanges;
     clock?: () => number;
     newId?: () => string;
   }) {
@@ -71,6 +75,7 @@ export class PromotionService {
     this.components = options.components;
     this.gates = options.gates;
     this.people = options.people;
+    this.changes = options.changes ?? NO_CHANGES;
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
   }
@@ -217,6 +222,7 @@ export class PromotionService {
     if (!(await this.ledger.promotions.insertPromotion(promotion, !refusal))) {
       throw new ConflictError(await this.describeActive(ref, step.env.name));
     }
+    await this.changes.promotionChanged(promotion);
     return { view: { promotion, artifact, approvals: [] }, refusal };
   }
 
@@ -335,7 +341,9 @@ export class PromotionService {
         });
       }
     });
-    return this.getPromotion(id);
+    const view = await this.getPromotion(id);
+    await this.changes.promotionChanged(view.promotion, promotion.state);
+    return view;
   }
 
   async abort(
@@ -361,7 +369,9 @@ export class PromotionService {
         describeWrongState('abort it', current.state, ABORT_FROM),
       );
     }
-    return this.getPromotion(id);
+    const view = await this.getPromotion(id);
+    await this.changes.promotionChanged(view.promotion, promotion.state);
+    return view;
   }
 
   // Reads

@@ -20,6 +20,7 @@ import {
 import { promotionDetail, PromotionView } from '../views';
 import { checkPromotionNow, moveWithEvent } from './transitions';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
+import type { LedgerChanges } from '../notifications/LedgerChanges';
 
 /** Executors that report their own progress: pipelines do not report for them. */
 const SELF_REPORTING = ['kubernetes', 'gitops'];
@@ -35,6 +36,8 @@ export class RolloutService {
       ledger: Ledger;
       config: DeliveryConfig;
       evidence: GateEvidenceSource;
+      /** Told of each move (notifications, signals). */
+      changes?: LedgerChanges;
       clock?: () => number;
     },
   ) {}
@@ -122,6 +125,7 @@ export class RolloutService {
       event: input,
       reporter: actor.ref,
       now,
+      changes: this.options.changes,
     });
     if (!moved) {
       const current = (await ledger.promotions.getPromotion(id))!;
@@ -157,6 +161,7 @@ export class RolloutService {
         metrics,
         message: `observed in the cluster: ${listInWords(breaches)}`,
       },
+      changes: this.options.changes,
       reporter,
       now: this.now(),
     });

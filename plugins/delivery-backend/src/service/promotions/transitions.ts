@@ -11,6 +11,7 @@ import {
   RolloutMetrics,
 } from '../../domain/types';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
+import type { LedgerChanges } from '../notifications/LedgerChanges';
 
 /**
  * Moves a promotion from one of `from` to `to` and records the rollout event
@@ -33,16 +34,18 @@ export async function moveWithEvent(
     };
     reporter: string;
     now: number;
+    /** Told after the move was made. */
+    changes?: LedgerChanges;
   },
 ): Promise<boolean> {
-  return ledger.transaction(async tx => {
-    const moved = await tx.promotions.transition(
+  const moved = await ledger.transaction(async tx => {
+    const done = await tx.promotions.transition(
       promotion.id,
       move.from,
       move.to,
       { now: move.now, active: move.active, outcome: move.outcome },
     );
-    if (!moved) return false;
+    if (!done) return false;
     if (move.event) {
       await tx.promotions.addRolloutEvent(promotion.id, {
         ...move.event,
@@ -55,6 +58,18 @@ export async function moveWithEvent(
     }
     return true;
   });
+  if (moved) {
+    await move.changes?.promotionChanged(
+      {
+        ...promotion,
+        state: move.to,
+        outcome: move.outcome ?? promotion.outcome,
+        updatedAt: move.now,
+      },
+      promotion.state,
+    );
+  }
+  return moved;
 }
 
 /** Makes a succeeded promotion the environment's release. */

@@ -20,6 +20,7 @@ import {
 import { createLedgerServices } from '../../createServices';
 import { createExecutors } from '../createExecutors';
 import { ExecutionService } from '../ExecutionService';
+import type { LedgerChanges } from '../../notifications/LedgerChanges';
 
 export const REPOSITORY = 'ghcr.io/acme/checkout';
 export const digest = (n: number) =>
@@ -76,6 +77,8 @@ export async function createHarness(options: {
   integrations?: object;
   /** `delivery.metrics` (Prometheus, comparison). */
   metrics?: object;
+  /** Told of ledger changes (notifications, signals). */
+  changes?: LedgerChanges;
 }) {
   await applyDatabaseMigrations(options.knex);
   const rootConfig = new ConfigReader({
@@ -155,6 +158,7 @@ export async function createHarness(options: {
     catalog,
     live,
     clock: () => clock.now,
+    changes: options.changes,
   });
   const executors = createExecutors({ config, rootConfig, gateway, live });
   const execution = (owner: string) =>
@@ -167,6 +171,7 @@ export async function createHarness(options: {
       owner,
       logger,
       auditor,
+      changes: options.changes,
       clock: () => clock.now,
     });
 
