@@ -9,13 +9,15 @@ export const UNDER_WAY_REFRESH_MS = 3000;
 
 /**
  * While a promotion is approved, deploying or verifying, reloads the overview
- * every few seconds (`refresh`), so the ladder follows the executor; once
- * nothing is under way any more, calls `settled` once (to reload the lists).
+ * every few seconds (`refresh`), so the ladder follows the executor, unless
+ * `poll` is false (signals bring every change); once nothing is under way
+ * any more, calls `settled` once (to reload the lists).
  */
 export function useRefreshWhileUnderWay(
   overview: Overview | undefined,
   refresh: () => void,
   settled: () => void,
+  poll: boolean = true,
 ) {
   const underWay = Boolean(
     overview?.environments.some(
@@ -28,9 +30,9 @@ export function useRefreshWhileUnderWay(
     wasUnderWay.current = underWay;
   }, [underWay, settled]);
   useEffect(() => {
-    if (!underWay) return undefined;
+    if (!underWay || !poll) return undefined;
     const timer = setInterval(refresh, UNDER_WAY_REFRESH_MS);
     return () => clearInterval(timer);
-  }, [underWay, refresh]);
+  }, [underWay, refresh, poll]);
   return underWay;
 }

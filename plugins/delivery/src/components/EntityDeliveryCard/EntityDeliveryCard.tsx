@@ -14,7 +14,9 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import HowToVote from '@material-ui/icons/HowToVote';
+import { useCallback, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
+import { useDeliverySignal } from '../../hooks/useDeliverySignal';
 import { deliveryApiRef } from '../../api';
 import { artifactLabel, relativeTime } from '../common/format';
 import { StateChip, useToneClasses } from '../common/StatusChips';
@@ -42,9 +44,12 @@ export function EntityDeliveryCard() {
   const componentRef = stringifyEntityRef(entity);
   const deliveryApi = useApi(deliveryApiRef);
   const entityRoute = useRouteRef(entityRouteRef);
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion(v => v + 1), []);
+  useDeliverySignal(componentRef, changed);
   const overview = useAsync(
     () => deliveryApi.getOverview(componentRef),
-    [deliveryApi, componentRef],
+    [deliveryApi, componentRef, version],
   );
   const tab = `${entityRoute({
     kind: entity.kind.toLocaleLowerCase('en-US'),

@@ -7,7 +7,8 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { signalApiRef, SignalApi } from '@backstage/plugin-signals-react';
 import userEvent from '@testing-library/user-event';
 import { SWRConfig } from 'swr';
 import { deliveryApiRef, DeliveryApi } from '../../api';
@@ -25,11 +26,39 @@ import { EntityDeliveryContent } from './EntityDeliveryContent';
 // Rendering a whole test app and typing into it is slow on a busy 2-core machine.
 jest.setTimeout(30_000);
 
-function render(api: DeliveryApi, options: { deny?: boolean } = {}) {
+/** A signal API the test drives: it records subscriptions and delivers messages. */
+function fakeSignals() {
+  const subscribers = new Map<string, Array<(message: any) => void>>();
+  const signalApi: SignalApi = {
+    subscribe(channel, onMessage) {
+      const list = subscribers.get(channel) ?? [];
+      list.push(onMessage as (message: any) => void);
+      subscribers.set(channel, list);
+      return {
+        unsubscribe: () =>
+          subscribers.set(
+            channel,
+            (subscribers.get(channel) ?? []).filter(s => s !== onMessage),
+          ),
+      };
+    },
+  };
+  const send = (channel: string, message: any) =>
+    act(() => (subscribers.get(channel) ?? []).forEach(s => s(message)));
+  return { signalApi, send, subscribers };
+}
+
+function render(
+  api: DeliveryApi,
+  options: { deny?: boolean; signalApi?: SignalApi } = {},
+) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
         [deliveryApiRef, api],
+        ...(options.signalApi
+          ? [[signalApiRef, options.signalApi] as const]
+          : []),
         [
           permissionApiRef,
           mockApis.permission({
@@ -345,6 +374,43 @@ describe('EntityDeliveryContent', () => {
     await waitFor(() =>
       expect(api.listArtifacts.mock.calls.length).toBeGreaterThan(listed),
     );
+  });
+
+  it('refreshes when the backend signals a change of the component, without polling', async () => {
+    const { api } = fakeDeliveryApi();
+    const pending = overview();
+    const approved = overview();
+    approved.environments[2].activePromotion = {
+      ...approved.environments[2].activePromotion!,
+      state: 'deploying',
+    };
+    api.getOverview.mockResolvedValueOnce(pending).mockResolvedValue(approved);
+    const signals = fakeSignals();
+    await render(api, { signalApi: signals.signalApi });
+    const column = await screen.findByRole('region', { name: 'Production' });
+    expect(within(column).getByText('Awaiting approval')).toBeInTheDocument();
+    expect(
+      signals.subscribers.get('delivery:component:default/payments-api'),
+    ).toHaveLength(1);
+    const calls = api.getOverview.mock.calls.length;
+
+    // Someone approves in another tab; the backend signals the change.
+    await signals.send('delivery:component:default/payments-api', {
+      componentRef: 'component:default/payments-api',
+      type: 'promotion',
+      state: 'deploying',
+    });
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('region', { name: 'Production' })).getByText(
+          'Deploying',
+        ),
+      ).toBeInTheDocument(),
+    );
+    expect(api.getOverview.mock.calls.length).toBe(calls + 1);
+    // With signals, a promotion under way is not polled.
+    await new Promise(r => setTimeout(r, 3500));
+    expect(api.getOverview.mock.calls.length).toBe(calls + 1);
   });
 
   it('shows the steps of an Argo Rollout under way, and promotes it a step', async () => {

@@ -20,6 +20,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { deliveryApiRef, Overview } from '../../api';
 import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { useRefreshWhileUnderWay } from '../../hooks/useRefreshWhileUnderWay';
+import { useDeliverySignal } from '../../hooks/useDeliverySignal';
 import { apiMessage } from '../common/apiMessage';
 import { ReadPermissionPanel } from '../common/ReadPermissionPanel';
 import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
@@ -89,7 +90,10 @@ export function EntityDeliveryContent() {
     [deliveryApi, componentRef, version],
   );
   const changed = useCallback(() => setVersion(v => v + 1), []);
-  useRefreshWhileUnderWay(overview.value, overview.retry, changed);
+  // Signals bring every change of the ledger and of executions; without
+  // them (no signals plugin, or its connection lost) the tab polls.
+  const signalled = useDeliverySignal(componentRef, changed);
+  useRefreshWhileUnderWay(overview.value, overview.retry, changed, !signalled);
 
   if (overview.loading && !overview.value) {
     return <Progress />;
