@@ -59,6 +59,24 @@ test('the Delivery tab shows the ladder, and a second approver moves a promotion
     fullPage: true,
   });
 
+  // Guest is an approver: the pending approval is among their notifications.
+  const notifications = await page.context().newPage();
+  await notifications.goto('/notifications');
+  await expect(
+    notifications.getByText(
+      'Approval needed: payments-api 1.43.0 → Production',
+    ),
+  ).toBeVisible();
+  await notifications.screenshot({
+    path: `${screenshots}/delivery-notifications.png`,
+  });
+  // A second browser tab on the Delivery tab, which nobody reloads.
+  const other = await page.context().newPage();
+  await other.goto('/catalog/default/component/payments-api/delivery');
+  const otherProduction = other.getByRole('region', { name: 'Production' });
+  await expect(otherProduction.getByText('Awaiting approval')).toBeVisible();
+
+  await page.bringToFront();
   await production.getByRole('button', { name: 'Approve' }).click();
   const dialog = page.getByRole('dialog', {
     name: /Approve the promotion of 1\.43\.0 to Production/,
@@ -73,6 +91,19 @@ test('the Delivery tab shows the ladder, and a second approver moves a promotion
   await expect(production.getByRole('button', { name: 'Approve' })).toHaveCount(
     0,
   );
+  // The other tab follows within a couple of seconds (the delivery signal),
+  // and the notification says nothing is needed any more.
+  await expect(
+    otherProduction.getByText('Approved', { exact: true }),
+  ).toBeVisible({ timeout: 3_000 });
+  await notifications.reload();
+  await expect(
+    notifications.getByText(
+      'No approval needed any more: payments-api 1.43.0 → Production',
+    ),
+  ).toBeVisible();
+  await other.close();
+  await notifications.close();
   const history = page.getByRole('button', {
     name: 'production approved 1.43.0',
   });

@@ -242,6 +242,7 @@ export const deliveryPlugin = createBackendPlugin({
             config,
             catalog,
             people,
+            changes,
             lifecycle: deps.lifecycle,
             logger,
           });

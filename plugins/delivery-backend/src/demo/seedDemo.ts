@@ -22,6 +22,7 @@ import { componentRef } from '../service/components';
 import { createLedgerServices } from '../service/createServices';
 import type { PeopleDirectory } from '../catalog/people';
 import type { Scenario } from './scenario';
+import type { LedgerChanges } from '../service/notifications/LedgerChanges';
 
 const DAY = 86_400_000;
 
@@ -171,6 +172,8 @@ export async function seedDemo(options: {
   catalog: EntityLookup;
   people?: PeopleDirectory;
   logger: LoggerService;
+  /** Told, once the history is loaded, of the approvals it leaves waiting. */
+  changes?: LedgerChanges;
   now?: number;
 }): Promise<{ steps: number; refused: number }> {
   const { logger } = options;
@@ -378,6 +381,13 @@ export async function seedDemo(options: {
       throw new Error(`Demo step at ${step.at} does nothing`);
     }
   }
+  // The history is history: only what waits now is told (approvers see
+  // the demo's pending approvals among their notifications).
+  const waiting = await ledger.promotions.listPromotions(
+    { states: ['awaiting-approval'] },
+    { limit: 100 },
+  );
+  for (const p of waiting.items) await options.changes?.promotionChanged(p);
   logger.info(
     `Delivery demo loaded from ${path}: ${scenario.steps.length} steps, ${refused} refused promotions`,
   );
@@ -394,6 +404,7 @@ export function seedDemoOnStartup(options: {
   config: DeliveryConfig;
   catalog: EntityLookup;
   people?: PeopleDirectory;
+  changes?: LedgerChanges;
   lifecycle: LifecycleService;
   logger: LoggerService;
 }) {
