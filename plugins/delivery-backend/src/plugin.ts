@@ -35,6 +35,11 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { Ledger } from './database/Ledger';
 import { DeliveryNotifier } from './service/notifications/DeliveryNotifier';
 import {
+  DriftWatch,
+  scheduleDriftWatch,
+} from './service/notifications/DriftWatch';
+import { DriftStore } from './database/DriftStore';
+import {
   ComparisonService,
   scheduleComparisons,
 } from './service/comparisons/ComparisonService';
@@ -114,6 +119,22 @@ export const deliveryPlugin = createBackendPlugin({
           cache: deps.cache,
           changes,
         });
+
+        if (live && config.notifications.kinds.drift.enabled) {
+          await scheduleDriftWatch({
+            scheduler,
+            config,
+            watch: new DriftWatch({
+              ledger: services.ledger,
+              store: new DriftStore(knex),
+              config,
+              catalog,
+              live,
+              notifier: changes,
+              logger,
+            }),
+          });
+        }
 
         if (live) {
           await scheduleVerification({

@@ -261,3 +261,34 @@ export function previewNotification(
     },
   ];
 }
+
+/** An environment that has run something other than its release for a while: its owner should know. */
+export function driftNotification(d: {
+  componentRef: string;
+  environmentTitle: string;
+  expected: string;
+  running: string[];
+  since: number;
+  owner?: string;
+}): NotificationIntent[] {
+  if (!d.owner) return [];
+  const name = entityName(d.componentRef);
+  const short = (digest: string) => `${digest.slice(0, 19)}…`;
+  return [
+    {
+      kind: 'drift',
+      to: [d.owner],
+      exclude: [],
+      title: `Drift: ${name} in ${d.environmentTitle} is not running its release`,
+      description: `${d.environmentTitle} runs ${d.running
+        .map(short)
+        .join(', ')} instead of the release ${short(
+        d.expected,
+      )}, since ${new Date(
+        d.since,
+      ).toISOString()}. Someone changed the cluster by hand, or a deploy bypassed the portal: promote the build that should run, or roll back.`,
+      link: deliveryLink(d.componentRef),
+      scope: `delivery:drift:${d.componentRef}:${d.environmentTitle}`,
+    },
+  ];
+}

@@ -108,7 +108,8 @@ export class DeliveryNotifier implements LedgerChanges {
     );
   }
 
-  private async send(intents: NotificationIntent[]) {
+  /** Sends notifications of the kinds that are on; failures are logged. */
+  async send(intents: NotificationIntent[]) {
     const { notifications, config, logger } = this.options;
     if (!notifications || !config.notifications.enabled) return;
     for (const intent of intents) {

@@ -119,6 +119,7 @@ export async function createHarness(options: {
           'github.com/project-slug': 'acme/checkout',
         },
       },
+      spec: { owner: 'team-payments' },
     }),
   };
   const logger = mockServices.logger.mock();
@@ -272,6 +273,9 @@ export async function createHarness(options: {
     config,
     clock,
     audited,
+    catalog,
+    live,
+    knex: options.knex,
     services,
     execution,
     record,
