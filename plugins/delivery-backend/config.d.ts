@@ -417,6 +417,13 @@ export interface Config {
        * before it counts as a readiness failure during verification. Default 1 min.
        */
       readinessGracePeriod?: string | HumanDuration;
+      /**
+       * Keep live state by watching (informers) the namespaces the portal
+       * reads, and signal open tabs when it changes. Default true; false reads
+       * the cluster per request (cached for cacheTtl). The watch falls back
+       * to reads while it is down.
+       */
+      watch?: boolean;
     };
 
     /**

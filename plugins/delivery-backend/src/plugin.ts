@@ -34,6 +34,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { Ledger } from './database/Ledger';
 import { DeliveryNotifier } from './service/notifications/DeliveryNotifier';
+import { LiveStateWatch } from './kubernetes/LiveStateWatch';
 import {
   DriftWatch,
   scheduleDriftWatch,
@@ -90,7 +91,7 @@ export const deliveryPlugin = createBackendPlugin({
           clusters: config.clusters,
           timeoutMs: config.kubernetes.requestTimeoutMs,
         });
-        const live =
+        const reader =
           config.clusters.size > 0
             ? new LiveStateReader({
                 gateway,
@@ -110,6 +111,21 @@ export const deliveryPlugin = createBackendPlugin({
           signals: deps.signals,
           logger,
         });
+        // Live state kept by watching the namespaces read, each change
+        // signalled to open tabs; reads of the cluster until a watch is up,
+        // and whenever it cannot be (delivery.kubernetes.watch: false).
+        const watch =
+          reader && config.kubernetes.watch
+            ? new LiveStateWatch({
+                gateway,
+                fallback: reader,
+                onChange: refs =>
+                  refs.forEach(ref => void changes.liveStateChanged(ref)),
+                logger,
+              })
+            : undefined;
+        if (watch) deps.lifecycle.addShutdownHook(() => watch.stop());
+        const live = watch ?? reader;
         const services = createLedgerServices({
           knex,
           config,

@@ -262,6 +262,7 @@ describe('readDeliveryConfig', () => {
       cacheTtlMs: 15_000,
       verificationIntervalMs: 30_000,
       readinessGracePeriodMs: 60_000,
+      watch: true,
     });
     expect(config.previews).toEqual({
       cluster: 'dev-cluster',

@@ -87,8 +87,10 @@ export function readKubernetes(config: Config | undefined): KubernetesSettings {
     'cacheTtl',
     'verificationInterval',
     'readinessGracePeriod',
+    'watch',
   ]);
   return {
+    watch: config?.getOptionalBoolean('watch') ?? true,
     requestTimeoutMs: duration(config, 'requestTimeout', path, 3000),
     cacheTtlMs: duration(config, 'cacheTtl', path, 15_000),
     verificationIntervalMs: duration(

@@ -134,6 +134,8 @@ export interface SupplyChainSettings extends ReportingPolicy {
 }
 
 export interface KubernetesSettings {
+  /** Keep live state by watching the namespaces read (else read per request, cached). */
+  watch: boolean;
   requestTimeoutMs: number;
   cacheTtlMs: number;
   verificationIntervalMs: number;

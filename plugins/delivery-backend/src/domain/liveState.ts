@@ -58,6 +58,8 @@ export interface LiveTarget {
   cluster?: string;
   namespace: string;
   kubernetesId?: string;
+  /** Whose live state it is: a watch signals this component when it changes. */
+  componentRef?: string;
 }
 
 /** A release that differs from what runs. */

@@ -39,6 +39,8 @@ export class KubernetesCallError extends Error {
 }
 
 export interface ClusterClients {
+  /** For watches (informers), which take a KubeConfig rather than a client. */
+  kubeConfig: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
   networking: NetworkingV1Api;
@@ -154,6 +156,7 @@ export class KubernetesGateway {
       currentContext: name,
     });
     const clients = {
+      kubeConfig: kc,
       core: kc.makeApiClient(CoreV1Api),
       apps: kc.makeApiClient(AppsV1Api),
       networking: kc.makeApiClient(NetworkingV1Api),
@@ -183,6 +186,11 @@ export class KubernetesGateway {
       ],
       middlewareMergeStrategy: 'append',
     };
+  }
+
+  /** The clients of a configured cluster (the watch uses its KubeConfig). */
+  clientsOf(cluster: string): ClusterClients {
+    return this.clientsFor(cluster);
   }
 
   /**

@@ -80,7 +80,7 @@ function podState(pod: V1Pod): PodState {
 }
 
 /** A Deployment, StatefulSet or Rollout: the fields live state reads. */
-interface WorkloadObject {
+export interface WorkloadObject {
   metadata?: { name?: string };
   spec?: {
     replicas?: number;
@@ -129,6 +129,35 @@ function deploymentState(
       message: c.message,
     })),
     pods: pods.filter(p => matches(selector, p.metadata?.labels)).map(podState),
+  };
+}
+
+/** The objects a component's live state is made of, as listed or watched. */
+export interface LiveObjects {
+  deployments: WorkloadObject[];
+  statefulSets: WorkloadObject[];
+  rollouts: WorkloadObject[];
+  pods: V1Pod[];
+}
+
+/** A known live state from a component's objects in one namespace. */
+export function liveStateOf(
+  target: { cluster: string; namespace: string },
+  objects: LiveObjects,
+  now: number,
+): LiveState {
+  const { pods } = objects;
+  return {
+    state: 'known',
+    cluster: target.cluster,
+    namespace: target.namespace,
+    observedAt: now,
+    deployments: [
+      ...objects.deployments.map(d => deploymentState(d, pods)),
+      ...objects.statefulSets.map(s => deploymentState(s, pods, 'StatefulSet')),
+      ...objects.rollouts.map(r => deploymentState(r, pods, 'Rollout')),
+    ],
+    runningDigests: [...new Set(pods.flatMap(p => podState(p).digests))].sort(),
   };
 }
 
@@ -226,23 +255,16 @@ export class LiveStateReader implements LiveStateSource {
             c.core.listNamespacedPod(request, options),
           ]),
         );
-      const states = [
-        ...deployments.items.map(d => deploymentState(d, pods.items)),
-        ...statefulSets.map(s =>
-          deploymentState(s as WorkloadObject, pods.items, 'StatefulSet'),
-        ),
-        ...rollouts.map(r => deploymentState(r, pods.items, 'Rollout')),
-      ];
-      return {
-        state: 'known',
-        cluster: target.cluster,
-        namespace: target.namespace,
-        observedAt: now,
-        deployments: states,
-        runningDigests: [
-          ...new Set(pods.items.flatMap(p => podState(p).digests)),
-        ].sort(),
-      };
+      return liveStateOf(
+        target,
+        {
+          deployments: deployments.items,
+          statefulSets: statefulSets as WorkloadObject[],
+          rollouts,
+          pods: pods.items,
+        },
+        now,
+      );
     } catch (error) {
       const reason =
         error instanceof KubernetesCallError

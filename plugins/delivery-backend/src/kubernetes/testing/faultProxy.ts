@@ -5,7 +5,10 @@
  * API server over HTTPS. The client library itself is never stubbed.
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import {
+  createServer as createTlsServer,
+  request as httpsRequest,
+} from 'node:https';
 import { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
@@ -29,10 +32,19 @@ export interface FaultProxy {
   setFaults(rules: Array<{ fault: Fault; match?: FaultMatch }>): void;
   /** How many requests reached the proxy. */
   requests(): number;
+  /** Cuts every open connection (long-running watches included). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+/**
+ * Starts the proxy; with `tls` (a key and certificate, e.g. the test API
+ * server's own) it serves HTTPS, as clients that watch need.
+ */
+export async function startFaultProxy(
+  upstream: string,
+  tls?: { key: string; cert: string },
+): Promise<FaultProxy> {
   let rules: Array<{ fault: Fault; match?: FaultMatch }> = [];
   let count = 0;
   const sockets = new Set<Socket>();
@@ -50,6 +62,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       },
       upstreamRes => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        // A watch answers its headers long before its first event.
+        res.flushHeaders();
         upstreamRes.pipe(res);
       },
     );
@@ -60,7 +74,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req.pipe(upstreamReq);
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     count++;
     const fault =
       rules.find(
@@ -95,7 +109,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       default:
         forward(req, res);
     }
-  });
+  };
+  const server = tls ? createTlsServer(tls, handle) : createServer(handle);
   server.on('connection', socket => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -103,7 +118,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     setFault: (fault, match) => {
       rules = [{ fault, match }];
     },

@@ -74,6 +74,11 @@ export class DeliveryNotifier implements LedgerChanges {
     );
   }
 
+  /** What runs in a cluster changed (the live-state watch): open tabs refresh. */
+  async liveStateChanged(componentRef: string) {
+    await this.signal(componentRef, { type: 'live' });
+  }
+
   async artifactQuarantined(artifact: Artifact, reason: string, by: string) {
     await this.signal(artifact.componentRef, {
       type: 'artifact',

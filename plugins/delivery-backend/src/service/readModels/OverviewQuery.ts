@@ -132,6 +132,7 @@ export class OverviewQuery {
               cluster: env.cluster,
               namespace: namespaces[i],
               kubernetesId,
+              componentRef: ref,
             }),
           ),
         )
