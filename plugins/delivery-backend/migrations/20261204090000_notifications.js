@@ -29,7 +29,10 @@ exports.up = async function up(knex) {
       .text('running')
       .notNullable()
       .comment('The digests running, sorted, comma-separated');
-    table.bigInteger('since').notNullable().comment('Epoch ms it was first seen');
+    table
+      .bigInteger('since')
+      .notNullable()
+      .comment('Epoch ms it was first seen');
     table.bigInteger('notified_at').nullable();
   });
 };
