@@ -35,7 +35,10 @@ export interface DeploymentState {
   pods: PodState[];
 }
 
-export type LiveState =
+/** How live state was had: watched, or read because the watch is not up (and why). */
+export type LiveSource = { watched: true } | { watched: false; reason: string };
+
+export type LiveState = (
   | {
       state: 'known';
       cluster: string;
@@ -52,7 +55,11 @@ export type LiveState =
       observedAt: number;
       /** Why nothing is known, e.g. "timed out after 3000 ms". */
       reason: string;
-    };
+    }
+) & {
+  /** With a live-state watch: whether this came from it. */
+  source?: LiveSource;
+};
 
 export interface LiveTarget {
   cluster?: string;

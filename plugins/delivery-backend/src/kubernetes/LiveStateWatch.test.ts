@@ -102,6 +102,7 @@ describeWithCluster('live state by watch', () => {
         'the watch to be up',
       );
       expect(ready(await watch.read(target))).toBe(false);
+      expect((await watch.read(target)).source).toEqual({ watched: true });
 
       const written = Date.now();
       await runPods(ns, 'app=search');
@@ -160,7 +161,15 @@ describeWithCluster('live state by watch', () => {
       expect(watch.status('test', ns).reason).toMatch(
         /the watch of \w+ in .* broke|cannot watch/,
       );
-      expect((await watch.read(target)).state).toBe('unknown');
+      expect(await watch.read(target)).toMatchObject({
+        state: 'unknown',
+        source: {
+          watched: false,
+          reason: expect.stringMatching(
+            /the watch of \w+ in .* broke|cannot watch/,
+          ),
+        },
+      });
 
       // The connection comes back: the watch is up again and follows changes.
       proxy.setFault({ kind: 'none' });

@@ -97,23 +97,30 @@ export class LiveStateWatch implements LiveStateSource {
       refs.add(target.componentRef);
       this.components.set(key, refs);
     }
-    if (watch.up.size < watch.informers.size || watch.informers.size === 0) {
-      return this.options.fallback.read(target, options);
+    const status = this.status(target.cluster, target.namespace);
+    if (!status.up) {
+      return {
+        ...(await this.options.fallback.read(target, options)),
+        source: { watched: false, reason: status.reason ?? 'starting' },
+      };
     }
     const of = <T>(kind: keyof LiveObjects) =>
       (watch.informers.get(kind)?.list() ?? []).filter(
         o => o.metadata?.labels?.[KUBERNETES_ID_LABEL] === target.kubernetesId,
       ) as unknown as T[];
-    return liveStateOf(
-      { cluster: target.cluster, namespace: target.namespace },
-      {
-        deployments: of<WorkloadObject>('deployments'),
-        statefulSets: of<WorkloadObject>('statefulSets'),
-        rollouts: of<WorkloadObject>('rollouts'),
-        pods: of<V1Pod>('pods'),
-      },
-      this.now(),
-    );
+    return {
+      ...liveStateOf(
+        { cluster: target.cluster, namespace: target.namespace },
+        {
+          deployments: of<WorkloadObject>('deployments'),
+          statefulSets: of<WorkloadObject>('statefulSets'),
+          rollouts: of<WorkloadObject>('rollouts'),
+          pods: of<V1Pod>('pods'),
+        },
+        this.now(),
+      ),
+      source: { watched: true },
+    };
   }
 
   /** Whether a namespace is watched and every watch is up, or why not. */

@@ -223,6 +223,7 @@ export function overview(): Overview {
           cluster: 'dev-eu',
           namespace: 'payments-api-dev',
           observedAt: hoursAgo(0),
+          source: { watched: true },
           runningDigests: [artifact('1.43.0', 143).digest],
           deployments: [
             {
@@ -260,6 +261,11 @@ export function overview(): Overview {
           cluster: 'dev-eu',
           namespace: 'payments-api-staging',
           observedAt: hoursAgo(0),
+          source: {
+            watched: false,
+            reason:
+              'the watch of pods in payments-api-staging broke: socket hang up',
+          },
           runningDigests: [HAND_DEPLOYED],
           deployments: [
             {

@@ -303,6 +303,7 @@ export function liveJson(live: LiveState): S['LiveState'] {
       cluster: live.cluster,
       namespace: live.namespace,
       observedAt: iso(live.observedAt),
+      source: live.source,
     };
   }
   return {
@@ -310,6 +311,7 @@ export function liveJson(live: LiveState): S['LiveState'] {
     cluster: live.cluster,
     namespace: live.namespace,
     observedAt: iso(live.observedAt),
+    source: live.source,
     runningDigests: live.runningDigests,
     deployments: live.deployments.map(d => {
       const problems = deploymentProblems(d);

@@ -50,7 +50,7 @@ function fakeSignals() {
 
 function render(
   api: DeliveryApi,
-  options: { deny?: boolean; signalApi?: SignalApi } = {},
+  options: { deny?: boolean; signalApi?: SignalApi; path?: string } = {},
 ) {
   return renderInTestApp(
     <TestApiProvider
@@ -76,7 +76,10 @@ function render(
         </EntityProvider>
       </SWRConfig>
     </TestApiProvider>,
-    { config: { backend: { baseUrl: 'http://backstage:7007' } } },
+    {
+      config: { backend: { baseUrl: 'http://backstage:7007' } },
+      ...(options.path ? { initialRouteEntries: [options.path] } : {}),
+    },
   );
 }
 
@@ -170,6 +173,11 @@ describe('EntityDeliveryContent', () => {
         'Available: MinimumReplicasUnavailable — Deployment does not have minimum availability.',
       ),
     ).toBeInTheDocument();
+    // The watch of staging is down: read instead, and it says why.
+    expect(within(staging).getByLabelText('Not watched')).toHaveTextContent(
+      'Read from the cluster, not watched: the watch of pods in payments-api-staging broke: socket hang up',
+    );
+    expect(within(dev).queryByLabelText('Not watched')).toBeNull();
     const drift = within(staging).getByRole('alert');
     expect(drift).toHaveTextContent(
       `The cluster runs sha256:dddddddddddd…, not the release ${shortDigest(
@@ -411,6 +419,25 @@ describe('EntityDeliveryContent', () => {
     // With signals, a promotion under way is not polled.
     await new Promise(r => setTimeout(r, 3500));
     expect(api.getOverview.mock.calls.length).toBe(calls + 1);
+  });
+
+  it('brings the promotion a notification links to into view', async () => {
+    const { api } = fakeDeliveryApi();
+    const pending = overview().environments[2].activePromotion!;
+    const scrolled: string[] = [];
+    // jsdom does not scroll: record what the tab brings into view.
+    Element.prototype.scrollIntoView = function record(this: Element) {
+      scrolled.push(this.id);
+    };
+    try {
+      await render(api, { path: `/?promotion=${pending.id}` });
+      await waitFor(() =>
+        expect(scrolled).toEqual([`promotion-${pending.id}`]),
+      );
+      expect(document.activeElement?.id).toBe(`promotion-${pending.id}`);
+    } finally {
+      delete (Element.prototype as any).scrollIntoView;
+    }
   });
 
   it('shows the steps of an Argo Rollout under way, and promotes it a step', async () => {

@@ -21,6 +21,7 @@ import { deliveryApiRef, Overview } from '../../api';
 import { useDeliveryPermissions } from '../../hooks/useDeliveryPermissions';
 import { useRefreshWhileUnderWay } from '../../hooks/useRefreshWhileUnderWay';
 import { useDeliverySignal } from '../../hooks/useDeliverySignal';
+import { useDeepLink } from '../../hooks/useDeepLink';
 import { apiMessage } from '../common/apiMessage';
 import { ReadPermissionPanel } from '../common/ReadPermissionPanel';
 import { ArtifactsTable } from '../ArtifactsTable/ArtifactsTable';
@@ -94,6 +95,7 @@ export function EntityDeliveryContent() {
   // them (no signals plugin, or its connection lost) the tab polls.
   const signalled = useDeliverySignal(componentRef, changed);
   useRefreshWhileUnderWay(overview.value, overview.retry, changed, !signalled);
+  useDeepLink(Boolean(overview.value));
 
   if (overview.loading && !overview.value) {
     return <Progress />;

@@ -41,6 +41,18 @@ export function LiveStatus(props: { live?: LiveState; drift?: Drift }) {
   const tone = useToneClasses();
   if (!live) return null;
   const checked = `checked ${relativeTime(live.observedAt)}`;
+  // A watch that is down (not merely starting): the state is read instead.
+  const notWatched =
+    live.source && !live.source.watched && live.source.reason !== 'starting' ? (
+      <Typography
+        variant="caption"
+        display="block"
+        className={classes.meta}
+        aria-label="Not watched"
+      >
+        Read from the cluster, not watched: {live.source.reason}
+      </Typography>
+    ) : null;
 
   if (live.state === 'unknown') {
     return (
@@ -52,6 +64,7 @@ export function LiveStatus(props: { live?: LiveState; drift?: Drift }) {
         >
           <HelpOutline fontSize="inherit" /> Live state unknown: {live.reason}
         </Typography>
+        {notWatched}
       </div>
     );
   }
@@ -116,6 +129,7 @@ export function LiveStatus(props: { live?: LiveState; drift?: Drift }) {
           </div>
         );
       })}
+      {notWatched}
       {drift && (
         <div className={classes.drift} role="alert">
           <Typography variant="body2" className={`${classes.line} ${tone.bad}`}>

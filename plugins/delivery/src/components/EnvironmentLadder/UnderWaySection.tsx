@@ -39,7 +39,7 @@ export function UnderWaySection(props: {
   const awaiting = promotion.state === 'awaiting-approval';
   return (
     <>
-      <div className={classes.row}>
+      <div className={classes.row} id={`promotion-${promotion.id}`}>
         <StateChip promotion={promotion.state} />
         <Typography className={classes.version}>
           {artifactLabel(promotion.artifact)}

@@ -216,7 +216,7 @@ export function PreviewEnvironments(props: {
                 const live = p.state === 'ready' || p.state === 'provisioning';
                 const prLabel = `PR #${p.pullRequest}`;
                 return (
-                  <TableRow key={p.id}>
+                  <TableRow key={p.id} id={`preview-${p.id}`}>
                     <TableCell className={classes.nowrap}>
                       {p.pullRequest !== undefined &&
                         (prUrl ? <Link to={prUrl}>{prLabel}</Link> : prLabel)}

@@ -72,7 +72,10 @@ function PromotionEntry(props: { promotion: Promotion }) {
   const classes = useStyles();
   const p = props.promotion;
   return (
-    <Accordion TransitionProps={{ unmountOnExit: true }}>
+    <Accordion
+      TransitionProps={{ unmountOnExit: true }}
+      id={`promotion-${p.id}`}
+    >
       <AccordionSummary
         expandIcon={<ExpandMore />}
         aria-label={`${p.environment} ${p.state} ${artifactLabel(p.artifact)}`}

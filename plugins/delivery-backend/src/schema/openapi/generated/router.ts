@@ -3750,6 +3750,21 @@ export const spec = {
           observedAt: {
             $ref: '#/components/schemas/Timestamp',
           },
+          source: {
+            type: 'object',
+            description:
+              'With the live-state watch (delivery.kubernetes.watch): watched, or read from the cluster because the watch is not up, and why.',
+            additionalProperties: false,
+            required: ['watched'],
+            properties: {
+              watched: {
+                type: 'boolean',
+              },
+              reason: {
+                type: 'string',
+              },
+            },
+          },
           runningDigests: {
             type: 'array',
             items: {

@@ -1203,6 +1203,11 @@ export interface components {
       cluster?: string;
       namespace: string;
       observedAt: components['schemas']['Timestamp'];
+      /** @description With the live-state watch (delivery.kubernetes.watch): watched, or read from the cluster because the watch is not up, and why. */
+      source?: {
+        watched: boolean;
+        reason?: string;
+      };
       runningDigests?: string[];
       deployments?: {
         /** @enum {string} */
