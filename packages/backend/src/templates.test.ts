@@ -386,6 +386,38 @@ describe('golden-path templates', () => {
             );
             expect(problems).toEqual([]);
           }
+          // The CLI comes from the portal, checked, in every job that uses
+          // it, before it is used; nothing is fetched from a registry.
+          for (const path of [
+            '.github/workflows/build.yaml',
+            '.github/workflows/deploy.yaml',
+            '.github/workflows/preview.yaml',
+          ]) {
+            const workflow = yaml.parse(files.get(path)!);
+            for (const [name, job] of Object.entries<any>(workflow.jobs)) {
+              const runs: string[] = (job.steps ?? []).map(
+                (st: any) => st.run ?? '',
+              );
+              expect([path, name, runs.join('\n')]).not.toEqual([
+                path,
+                name,
+                expect.stringContaining('npx'),
+              ]);
+              const first = runs.findIndex(r =>
+                r.includes('node "$RUNNER_TEMP/delivery.cjs"'),
+              );
+              const fetch = runs.findIndex(
+                r =>
+                  r.includes('/api/delivery/cli"') &&
+                  r.includes('sha256sum -c -'),
+              );
+              expect([
+                path,
+                name,
+                first < 0 || (fetch >= 0 && fetch < first),
+              ]).toEqual([path, name, true]);
+            }
+          }
           const build = yaml.parse(files.get('.github/workflows/build.yaml')!);
           expect(build.env).toMatchObject({
             COMPONENT: 'component:default/orders-api',

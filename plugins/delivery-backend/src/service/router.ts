@@ -25,6 +25,8 @@ import { ComponentsQuery } from './readModels/ComponentsQuery';
 import { OverviewQuery } from './readModels/OverviewQuery';
 import { artifactRoutes } from './routes/artifactRoutes';
 import { comparisonRoutes } from './routes/comparisonRoutes';
+import { cliRoutes } from './routes/cliRoutes';
+import { CliBundle } from './cli/CliBundle';
 import { MAX_BODY_SIZE } from './routes/limits';
 import { previewRoutes } from './routes/previewRoutes';
 import { promotionRoutes } from './routes/promotionRoutes';
@@ -75,6 +77,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { services, config } = options;
   const ctx = createRequestContext(options);
+  const cli = new CliBundle();
   const api = await createOpenApiRouter({
     // Bodies are parsed (and size-limited) by the outer router.
     middleware: [(_req, _res, next) => next()],
@@ -88,6 +91,7 @@ export async function createRouter(
     ladders: config.ladders,
   });
   previewRoutes(api, ctx, services.previews);
+  cliRoutes(api, ctx, cli);
   comparisonRoutes(api, ctx, {
     ledger: services.ledger,
     comparisons: services.ledger.comparisons,

@@ -913,6 +913,50 @@ export const spec = {
         },
       },
     },
+    '/cli': {
+      get: {
+        operationId: 'GetCli',
+        description:
+          'The `delivery` CLI this backend ships with, as one CommonJS file that Node 22 runs with no install (`node delivery.cjs --help`). Its sha256 is in the `x-checksum-sha256` header and at `/cli/sha256`; pipelines download it from the portal they report to and check it, so nothing needs publishing to a registry.',
+        responses: {
+          '200': {
+            description: 'The CLI.',
+            content: {
+              'application/javascript': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/cli/sha256': {
+      get: {
+        operationId: 'GetCliChecksum',
+        description:
+          "The CLI's sha256 in `sha256sum` format (`<hex>  delivery.cjs`), so that `sha256sum -c` checks a downloaded copy.",
+        responses: {
+          '200': {
+            description: 'The checksum line.',
+            content: {
+              'text/plain': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/release-markers': {
       get: {
         operationId: 'GetReleaseMarkers',

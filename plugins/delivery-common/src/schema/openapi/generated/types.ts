@@ -314,6 +314,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/cli': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The `delivery` CLI this backend ships with, as one CommonJS file that Node 22 runs with no install (`node delivery.cjs --help`). Its sha256 is in the `x-checksum-sha256` header and at `/cli/sha256`; pipelines download it from the portal they report to and check it, so nothing needs publishing to a registry. */
+    get: operations['GetCli'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cli/sha256': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The CLI's sha256 in `sha256sum` format (`<hex>  delivery.cjs`), so that `sha256sum -c` checks a downloaded copy. */
+    get: operations['GetCliChecksum'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/release-markers': {
     parameters: {
       query?: never;
@@ -1862,6 +1896,48 @@ export interface operations {
             items: components['schemas']['ReleaseComparison'][];
             nextCursor?: string;
           };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetCli: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The CLI. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/javascript': string;
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetCliChecksum: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The checksum line. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
         };
       };
       default: components['responses']['ErrorResponse'];
