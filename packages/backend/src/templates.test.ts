@@ -394,13 +394,13 @@ describe('golden-path templates', () => {
             '.github/workflows/preview.yaml',
           ]) {
             const workflow = yaml.parse(files.get(path)!);
-            for (const [name, job] of Object.entries<any>(workflow.jobs)) {
+            for (const [jobName, job] of Object.entries<any>(workflow.jobs)) {
               const runs: string[] = (job.steps ?? []).map(
                 (st: any) => st.run ?? '',
               );
-              expect([path, name, runs.join('\n')]).not.toEqual([
+              expect([path, jobName, runs.join('\n')]).not.toEqual([
                 path,
-                name,
+                jobName,
                 expect.stringContaining('npx'),
               ]);
               const first = runs.findIndex(r =>
@@ -413,9 +413,9 @@ describe('golden-path templates', () => {
               );
               expect([
                 path,
-                name,
+                jobName,
                 first < 0 || (fetch >= 0 && fetch < first),
-              ]).toEqual([path, name, true]);
+              ]).toEqual([path, jobName, true]);
             }
           }
           const build = yaml.parse(files.get('.github/workflows/build.yaml')!);
