@@ -309,6 +309,27 @@ describe('golden-path templates', () => {
             .split(':')[0];
           expect(['root', '0']).not.toContain(user);
           expect(files.get('.dockerignore')).toBeDefined();
+
+          // The build records the final stage's base by digest: the line the
+          // workflow runs, run on this Dockerfile, gives the last FROM's image.
+          const build = yaml.parse(files.get('.github/workflows/build.yaml')!);
+          const record: string = build.jobs.build.steps.find(
+            (st: any) => st.name === 'Record the build in the ledger',
+          ).run;
+          expect(record).toContain('--base-image "$base"');
+          const line = record
+            .split('\n')
+            .find(l => l.trim().startsWith('base='))!
+            .trim();
+          const scratch = mkdtempSync(join(tmpdir(), 'dockerfile-'));
+          writeFileSync(join(scratch, 'Dockerfile'), files.get('Dockerfile')!);
+          const base = execFileSync('bash', ['-c', `${line}; echo "$base"`], {
+            cwd: scratch,
+            encoding: 'utf8',
+          }).trim();
+          const last = froms[froms.length - 1];
+          expect(base).toBe(last.getImage());
+          expect(base).toMatch(/@sha256:[a-f0-9]{64}$/);
         });
 
         it('writes an overlay per environment that kustomize builds into valid objects, by digest', () => {
