@@ -455,6 +455,11 @@ describe('golden-path templates', () => {
           // The image's checks run in parallel, on the digest.
           expect(needs('container-test')).toEqual(['build']);
           expect(needs('scan')).toEqual(['build']);
+          // The contract test, as contract-test evidence, on the built commit.
+          expect(needs('contract-test')).toEqual(['build']);
+          expect(JSON.stringify(build.jobs['contract-test'])).toContain(
+            'evidence junit --kind contract-test',
+          );
           expect(needs('sign')).toEqual([
             'build',
             'container-test',
@@ -552,6 +557,16 @@ describe('golden-path templates', () => {
           expect(
             readFileSync(join(out, 'reports/integration.xml'), 'utf8'),
           ).not.toContain('<failure');
+          // The contract test checks every operation of openapi.json.
+          run(['run', 'test:contract']);
+          const contract = readFileSync(
+            join(out, 'reports/contract.xml'),
+            'utf8',
+          );
+          expect(contract).not.toContain('<failure');
+          expect(contract).toContain(
+            'GET /api/greeting answers 200 as documented',
+          );
         });
 
         it('writes a README that explains the pipeline and the ladder', () => {
