@@ -7,5 +7,6 @@
 
 export * from './annotations';
 export * from './constants';
+export * from './metrics';
 export * from './permissions';
 export * from './types';

@@ -4,6 +4,8 @@
  * run by the metrics provider (prometheus/PrometheusClient).
  */
 
+import { formatMetricValue } from '@backstage-delivery/plugin-delivery-common';
+
 /** One analysis query of an environment (`analysis.queries[]`). */
 export interface AnalysisQuery {
   /** A short name, e.g. `error-rate` or `p95-latency`. */
@@ -60,14 +62,6 @@ export type Measurement =
   | { name: string; query: string; value: number }
   | { name: string; query: string; unknown: string };
 
-/** A value in the query's unit, for people. */
-export function formatValue(value: number, unit?: string): string {
-  if (unit === 'ratio') return `${Math.round(value * 10000) / 100}%`;
-  if (unit === 'seconds') return `${Math.round(value * 1000)} ms`;
-  const rounded = Math.round(value * 1000) / 1000;
-  return unit ? `${rounded} ${unit}` : String(rounded);
-}
-
 export function breaches(query: AnalysisQuery, value: number): boolean {
   return query.failWhen === 'above'
     ? value > query.threshold
@@ -100,15 +94,19 @@ export function judge(
     }
     const limit = `${
       query.failWhen === 'above' ? 'at most' : 'at least'
-    } ${formatValue(query.threshold, query.unit)}`;
-    const text = `${m.name} = ${formatValue(m.value, query.unit)} (${limit})`;
+    } ${formatMetricValue(query.threshold, query.unit)}`;
+    const text = `${m.name} = ${formatMetricValue(
+      m.value,
+      query.unit,
+    )} (${limit})`;
     if (breaches(query, m.value)) {
       failed.push(
-        `${m.name} = ${formatValue(m.value, query.unit)} is ${
+        `${m.name} = ${formatMetricValue(m.value, query.unit)} is ${
           query.failWhen
-        } the threshold ${formatValue(query.threshold, query.unit)}; query: ${
-          m.query
-        }`,
+        } the threshold ${formatMetricValue(
+          query.threshold,
+          query.unit,
+        )}; query: ${m.query}`,
       );
     }
     return text;

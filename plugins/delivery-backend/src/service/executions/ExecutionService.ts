@@ -188,11 +188,12 @@ export class ExecutionService {
         `Execution of promotion ${deployment.promotionId} was taken over by another replica while this one stepped it`,
       );
     } else if (ctx) {
-      // Progress changed: open tabs refresh (a move already told its own).
-      const current = await ledger.promotions.getPromotion(ctx.promotion.id);
-      if (current) {
-        await this.options.changes?.promotionChanged(current, current.state);
-      }
+      // Progress changed: open tabs refresh (a move already told its own,
+      // so the promotion as this step began is enough to name it).
+      await this.options.changes?.promotionChanged(
+        ctx.promotion,
+        ctx.promotion.state,
+      );
     }
   }
 

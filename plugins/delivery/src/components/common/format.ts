@@ -1,4 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
+import { formatMetricValue } from '@backstage-delivery/plugin-delivery-common';
 import { DateTime } from 'luxon';
 
 /** `sha256:ab12cd34ef56…`: enough of a digest to recognise it. */
@@ -88,11 +89,7 @@ export function pullRequestUrl(
     : `${repo.url}/-/merge_requests/${number}`;
 }
 
-/** A metric's value in its unit: `ratio` as %, `seconds` as ms. */
+/** A metric's value in its unit (`ratio` as %, `seconds` as ms), or that there is none. */
 export function formatMetric(value: number | undefined, unit?: string): string {
-  if (value === undefined) return 'no data';
-  if (unit === 'ratio') return `${Math.round(value * 10000) / 100}%`;
-  if (unit === 'seconds') return `${Math.round(value * 1000)} ms`;
-  const rounded = Math.round(value * 1000) / 1000;
-  return unit ? `${rounded} ${unit}` : String(rounded);
+  return value === undefined ? 'no data' : formatMetricValue(value, unit);
 }
