@@ -55,8 +55,16 @@ install_prometheus() {
   binary="$(scripts/prometheus.sh install)" || return 1
   export DELIVERY_TEST_PROMETHEUS="$binary"
 }
+# The Go service template's test builds and tests the rendered service with
+# Debian's Go (installed with apt when missing).
+install_go() {
+  local binary
+  binary="$(scripts/ensure-go.sh)" || return 1
+  export DELIVERY_TEST_GO="$binary"
+}
 if [[ "$what" == all || "$what" == unit ]]; then
   run prometheus install_prometheus
+  run go install_go
   run unit yarn backstage-cli repo test --no-watch
 fi
 if [[ "$what" == all || "$what" == e2e ]]; then
