@@ -14,3 +14,7 @@ export {
   UNBUILT_DIGEST,
   ENVIRONMENT_LABEL,
 } from './actions/overlays';
+export {
+  createInspectRepositoryAction,
+  createPlanOnboardingAction,
+} from './actions/onboarding';

@@ -16,6 +16,8 @@ describe('scaffolderModuleDelivery', () => {
       'delivery:component:annotate',
       'delivery:ladder:resolve',
       'delivery:kubernetes:overlays',
+      'delivery:repository:inspect',
+      'delivery:repository:plan',
     ]);
   });
 });

@@ -5,6 +5,10 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createAnnotateComponentAction } from './actions/annotate';
 import { createResolveLadderAction } from './actions/ladder';
+import {
+  createInspectRepositoryAction,
+  createPlanOnboardingAction,
+} from './actions/onboarding';
 import { createKubernetesOverlaysAction } from './actions/overlays';
 
 /**
@@ -27,6 +31,8 @@ export const scaffolderModuleDelivery = createBackendModule({
           createAnnotateComponentAction(),
           createResolveLadderAction({ discovery, auth }),
           createKubernetesOverlaysAction(),
+          createInspectRepositoryAction(),
+          createPlanOnboardingAction(),
         );
       },
     });

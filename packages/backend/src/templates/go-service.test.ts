@@ -1,8 +1,9 @@
+/* eslint-disable jest/no-standalone-expect -- serviceChecks runs inside the shared template test's `it` */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describeServiceTemplate } from './serviceTemplate';
-import { waitFor } from './testing';
+import { describeServiceTemplate } from './__testUtils__/serviceTemplate';
+import { waitFor } from './__testUtils__/testing';
 
 jest.setTimeout(240_000);
 

@@ -105,6 +105,9 @@ export function createResolveLadderAction(options: {
             ),
       },
       output: {
+        componentRef: z =>
+          z.string().describe('The component, as a full entity reference'),
+        name: z => z.string().describe('The component name'),
         ladder: z =>
           z.string().describe('Name of the ladder the component follows'),
         ladderTitle: z => z.string().describe('Title of that ladder'),
@@ -175,6 +178,8 @@ export function createResolveLadderAction(options: {
           .map(e => `${e.name} (namespace ${e.namespace})`)
           .join(' → ')}`,
       );
+      ctx.output('componentRef', componentRef);
+      ctx.output('name', parseEntityRef(componentRef).name);
       ctx.output('ladder', ladder.name);
       ctx.output('ladderTitle', ladder.title);
       ctx.output('environments', environments);

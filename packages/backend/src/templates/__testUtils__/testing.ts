@@ -16,7 +16,6 @@ import {
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { BackendFeature } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -41,7 +40,7 @@ import yaml from 'yaml';
 import deliveryPlugin from '@backstage-delivery/plugin-delivery-backend';
 import scaffolderModuleDelivery from '@backstage-delivery/plugin-scaffolder-backend-module-delivery';
 
-export const ROOT = resolve(__dirname, '../../../..');
+export const ROOT = resolve(__dirname, '../../../../..');
 export const TEMPLATES = join(ROOT, 'templates');
 export const APP_CONFIG = yaml.parse(
   readFileSync(join(ROOT, 'app-config.yaml'), 'utf8'),
@@ -120,7 +119,7 @@ export async function startScaffolder(
   options: {
     config?: Record<string, unknown>;
     entities?: Entity[];
-    features?: BackendFeature[];
+    features?: Parameters<typeof startTestBackend>[0]['features'];
   } = {},
 ) {
   const { server } = await startTestBackend({
@@ -259,20 +258,28 @@ export function expectGoldenDockerfile(content: string, recordStep: string) {
 
   // The line the workflow runs, run on this Dockerfile, gives the last
   // FROM's image.
+  const base = recordedBaseImage(recordStep, content);
+  expect(base).toBe(froms[froms.length - 1].getImage());
+  expect(base).toMatch(/@sha256:[a-f0-9]{64}$/);
+  return base;
+}
+
+/**
+ * The base image the build workflow's record step extracts from a
+ * Dockerfile: its `base=` line, run with bash.
+ */
+export function recordedBaseImage(recordStep: string, dockerfile: string) {
   expect(recordStep).toContain('--base-image "$base"');
   const line = recordStep
     .split('\n')
     .find(l => l.trim().startsWith('base='))!
     .trim();
   const scratch = mkdtempSync(join(tmpdir(), 'dockerfile-'));
-  writeFileSync(join(scratch, 'Dockerfile'), content);
-  const base = execFileSync('bash', ['-c', `${line}; echo "$base"`], {
+  writeFileSync(join(scratch, 'Dockerfile'), dockerfile);
+  return execFileSync('bash', ['-c', `${line}; echo "$base"`], {
     cwd: scratch,
     encoding: 'utf8',
   }).trim();
-  expect(base).toBe(froms[froms.length - 1].getImage());
-  expect(base).toMatch(/@sha256:[a-f0-9]{64}$/);
-  return base;
 }
 
 /**

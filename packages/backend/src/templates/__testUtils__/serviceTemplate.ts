@@ -1,3 +1,4 @@
+/* eslint-disable jest/no-export -- shared by the templates' test files */
 /*
  * The checks every new-service template passes (Node.js, Go): the same build
  * contract, on each ladder of the portal. Each template's test adds the
@@ -84,6 +85,7 @@ export function describeServiceTemplate(
 
   // The service does not depend on the ladder: built and tested once.
   it("writes a service that builds and passes its own tests, the pipeline's way", async () => {
+    expect.hasAssertions();
     await options.serviceChecks(
       await scaffolder.render(name, { ...FORM, ladder: 'standard' }),
     );
