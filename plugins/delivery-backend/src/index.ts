@@ -9,4 +9,8 @@ export { deliveryPlugin as default } from './plugin';
  * Key-signed Sigstore bundles, as `cosign attest --key` writes them: for
  * tests and demos that post attestations to a portal trusting the key.
  */
-export { inTotoStatement, signWithKey } from './supplyChain/keyBundles';
+export {
+  githubProvenance,
+  inTotoStatement,
+  signWithKey,
+} from './supplyChain/keyBundles';

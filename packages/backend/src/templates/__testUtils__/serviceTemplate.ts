@@ -5,6 +5,7 @@
  * rendered service's own build and tests.
  */
 import yaml from 'yaml';
+import { nextWeekdayMorning, playPipeline, startPortal } from './pipeline';
 import {
   APP_CONFIG,
   buildOverlays,
@@ -83,11 +84,98 @@ export function describeServiceTemplate(
     );
   });
 
-  // The service does not depend on the ladder: built and tested once.
+  // The service does not depend on the ladder: built and tested once; its
+  // reports then feed the pipeline played below.
+  let service: Rendered | undefined;
   it("writes a service that builds and passes its own tests, the pipeline's way", async () => {
     expect.hasAssertions();
-    await options.serviceChecks(
-      await scaffolder.render(name, { ...FORM, ladder: 'standard' }),
+    const rendered = await scaffolder.render(name, {
+      ...FORM,
+      ladder: 'standard',
+    });
+    await options.serviceChecks(rendered);
+    service = rendered;
+  });
+
+  describe('its pipeline, against a portal that serves the CLI', () => {
+    const renderedByLadder = new Map<string, Rendered>();
+    let portal: Awaited<ReturnType<typeof startPortal>>;
+
+    beforeAll(async () => {
+      for (const ladderName of Object.keys(LADDERS)) {
+        renderedByLadder.set(
+          ladderName,
+          await scaffolder.render(name, {
+            ...FORM,
+            name: `orders-${ladderName}`,
+            ladder: ladderName,
+          }),
+        );
+      }
+      // The portal's clock (Date only), moved over the soak times; a weekday
+      // morning, inside the regulated production window.
+      jest.useFakeTimers({
+        advanceTimers: true,
+        doNotFake: [
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+        ],
+        now: nextWeekdayMorning(),
+      });
+      portal = await startPortal(
+        await Promise.all(
+          [...renderedByLadder.values()].map(r =>
+            expectValidComponent(r.files.get('catalog-info.yaml')!),
+          ),
+        ),
+      );
+    });
+    afterAll(() => jest.useRealTimers());
+
+    it.each(Object.keys(LADDERS))(
+      'takes its first build through the %s ladder, and the scorecard passes every applicable check',
+      async ladderName => {
+        if (!service)
+          throw new Error('needs the reports of the service test above');
+        const { scorecard, refusals } = await playPipeline({
+          portal,
+          files: renderedByLadder.get(ladderName)!.files,
+          service: service.dir,
+          advance: ms => jest.setSystemTime(Date.now() + ms),
+          ladder: LADDERS[ladderName],
+        });
+        // Asked too early, the next environment refused (soak time); the
+        // workflow notes it and does not fail.
+        expect(refusals).toHaveLength(
+          LADDERS[ladderName].environments.length - 1,
+        );
+        for (const refusal of refusals) {
+          expect(refusal).toMatch(/: refused[\s\S]*✗ soak/);
+        }
+        const failing = scorecard.checks.filter(
+          (c: any) => c.status === 'fail',
+        );
+        expect(failing).toEqual([]);
+        expect(
+          Object.fromEntries(
+            scorecard.checks.map((c: any) => [c.id, c.status]),
+          ),
+        ).toMatchObject({
+          'ladder-order': 'pass',
+          'signed-releases': 'pass',
+          'required-evidence': 'pass',
+          'image-policy': 'pass',
+          'catalog-annotations': 'pass',
+        });
+      },
     );
   });
 

@@ -4,7 +4,7 @@
  * actions and the delivery backend configured with this repository's
  * ladders, then check the files with the tools a pipeline would use.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -378,30 +378,40 @@ export function cliActionScript(files: Map<string, string>): {
 }
 
 /**
- * Runs the CLI action's script against a portal, as a job would: the
- * `delivery` command it puts on the PATH, or the error it fails with.
+ * Runs the CLI action's script against a portal, as a job would (without
+ * blocking this process, which may be the portal): the `delivery` command it
+ * puts on the PATH, or the error it fails with.
  */
-export function installCliFromPortal(
+export async function installCliFromPortal(
   files: Map<string, string>,
   env: {
     DELIVERY_URL: string;
     DELIVERY_TOKEN: string;
     DELIVERY_CLI_SHA256?: string;
   },
-): string {
+): Promise<string> {
   const { script } = cliActionScript(files);
   const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
   const githubPath = join(runnerTemp, 'github-path');
-  execFileSync('bash', ['-e', '-c', script], {
-    env: {
-      PATH: process.env.PATH,
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_PATH: githubPath,
-      PACKAGE: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  await new Promise<void>((done, fail) =>
+    execFile(
+      'bash',
+      ['-e', '-c', script],
+      {
+        env: {
+          PATH: process.env.PATH,
+          RUNNER_TEMP: runnerTemp,
+          GITHUB_PATH: githubPath,
+          PACKAGE: '',
+          ...env,
+        },
+      },
+      (error, stdout, stderr) =>
+        error
+          ? fail(new Error(`${error.message}\n${stdout}${stderr}`))
+          : done(),
+    ),
+  );
   const bin = readFileSync(githubPath, 'utf8').trim();
   return join(bin, 'delivery');
 }
