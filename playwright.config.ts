@@ -44,6 +44,16 @@ export default defineConfig({
   outputDir: 'e2e-test-report/results',
   webServer: [
     {
+      // GitHub for the portal (app-config.e2e.yaml): examples/onboarding's
+      // repositories, read-only.
+      command: 'node scripts/github-stand-in.mjs --port 7018',
+      url: 'http://127.0.0.1:7018/repos/acme/legacy-orders/commits/main/status',
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       command: `yarn backstage-cli repo start backend ${CONFIG}`,
       url: 'http://localhost:7017/.backstage/health/v1/readiness',
       reuseExistingServer: false,

@@ -28,3 +28,15 @@ export async function openDeliveryTab(page: Page) {
     .getByRole('menuitemradio', { name: 'Delivery' })
     .click();
 }
+
+/**
+ * A template's card on the Create page: the innermost block that holds its
+ * title and a Choose button.
+ */
+export function templateCard(page: Page, title: string) {
+  return page
+    .locator('div')
+    .filter({ has: page.getByRole('heading', { name: title, exact: true }) })
+    .filter({ has: page.getByRole('button', { name: 'Choose' }) })
+    .last();
+}

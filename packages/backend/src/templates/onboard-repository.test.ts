@@ -1,13 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import yaml from 'yaml';
@@ -21,6 +14,7 @@ import {
   LADDERS,
   lintWorkflows,
   recordedBaseImage,
+  ROOT,
   startScaffolder,
 } from './__testUtils__/testing';
 import { expectDeployWorkflow } from './__testUtils__/serviceTemplate';
@@ -54,9 +48,12 @@ function pullRequestFiles(all: Map<string, string>): Map<string, string> {
   );
 }
 
-/** A real Git repository on disk with these files committed on main. */
-function repository(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'existing-repo-'));
+const FIXTURES = mkdtempSync(join(tmpdir(), 'stand-in-fixtures-'));
+
+/** A real Git repository on disk, owner/repo, with these files committed on main. */
+function repository(name: string, files: Record<string, string>): string {
+  const dir = join(FIXTURES, name);
+  mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -68,61 +65,38 @@ function repository(files: Record<string, string>): string {
 }
 
 /**
- * GitHub's API as the scaffolder's URL reader uses it to read a repository
- * (commit status, then the tarball of that commit), served from real Git
- * repositories on disk; it records what was asked.
+ * GitHub, as the scaffolder reads a repository (commit status, then the
+ * tarball of that commit): scripts/github-stand-in.mjs serving the real Git
+ * repositories of FIXTURES; it prints each request it answers.
  */
-function fakeGitHub(repos: Record<string, string>) {
+function standIn() {
   const requests: string[] = [];
-  let base = '';
-  const server: Server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url} ${req.headers.authorization}`);
-    const url = new URL(req.url!, base);
-    const status = /^\/repos\/([^/]+\/[^/]+)\/commits\/([^/]+)\/status$/.exec(
-      url.pathname,
-    );
-    const tarball = /^\/repos\/([^/]+\/[^/]+)\/tarball\/([0-9a-f]{40})$/.exec(
-      url.pathname,
-    );
-    const repo = repos[(status ?? tarball)?.[1] ?? ''];
-    if (!repo) {
-      res.writeHead(404).end('{"message":"Not Found"}');
-    } else if (status) {
-      const sha = git(repo, 'rev-parse', status[2]).trim();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          sha,
-          repository: {
-            archive_url: `${base}/repos/${status[1]}/{archive_format}{/ref}`,
-          },
-        }),
-      );
-    } else {
-      const sha = tarball![2];
-      res.writeHead(200, { 'content-type': 'application/x-gzip' });
-      res.end(
-        execFileSync(
-          'git',
-          [
-            'archive',
-            '--format=tar.gz',
-            `--prefix=${tarball![1].replace('/', '-')}-${sha.slice(0, 7)}/`,
-            sha,
-          ],
-          { cwd: repo },
-        ),
-      );
-    }
-  });
+  let child: ChildProcess;
   return {
     requests,
-    async start() {
-      await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return base;
-    },
-    stop: () => new Promise(r => server.close(r)),
+    start: () =>
+      new Promise<string>((done, fail) => {
+        child = spawn(
+          process.execPath,
+          [
+            join(ROOT, 'scripts/github-stand-in.mjs'),
+            '--port',
+            '0',
+            '--fixtures',
+            FIXTURES,
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        child.on('exit', code =>
+          fail(new Error(`the stand-in exited with ${code}`)),
+        );
+        createInterface({ input: child.stdout! }).on('line', line => {
+          const listening = /^github-stand-in: (\S+)/.exec(line);
+          if (listening) done(listening[1]);
+          else requests.push(line);
+        });
+      }),
+    stop: () => child.kill(),
   };
 }
 
@@ -175,10 +149,10 @@ const GO_REPO = {
 
 describe('the onboard-repository template', () => {
   const repos = {
-    'acme/legacy-orders': repository(NODE_REPO),
-    'acme/stock': repository(GO_REPO),
+    'acme/legacy-orders': repository('acme/legacy-orders', NODE_REPO),
+    'acme/stock': repository('acme/stock', GO_REPO),
   };
-  const github = fakeGitHub(repos);
+  const github = standIn();
   let scaffolder: Awaited<ReturnType<typeof startScaffolder>>;
 
   beforeAll(async () => {
