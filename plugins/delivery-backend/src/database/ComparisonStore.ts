@@ -105,8 +105,8 @@ export class ComparisonStore {
       .whereNull('c.promotion_id')
       .whereIn('p.state', LIVE_STATES)
       .whereIn('p.kind', ['normal', 'hotfix'])
-      .where('p.completed_at', '>=', range.from)
-      .where('p.completed_at', '<', range.to)
+      .where('p.went_live_at', '>=', range.from)
+      .where('p.went_live_at', '<', range.to)
       .where(q => {
         for (const e of environments) {
           q.orWhere(w =>
@@ -116,14 +116,14 @@ export class ComparisonStore {
           );
         }
       })
-      .orderBy('p.completed_at', 'asc')
+      .orderBy('p.went_live_at', 'asc')
       .limit(limit)
       .select(
         'p.id',
         'p.component_ref',
         'p.environment',
         'p.ladder',
-        'p.completed_at',
+        'p.went_live_at',
         'a.digest',
       );
     return rows.map(r => ({
@@ -132,7 +132,7 @@ export class ComparisonStore {
       environment: r.environment,
       ladder: r.ladder,
       digest: r.digest,
-      liveAt: num(r.completed_at),
+      liveAt: num(r.went_live_at),
     }));
   }
 
@@ -145,8 +145,8 @@ export class ComparisonStore {
       .where('p.component_ref', release.componentRef)
       .where('p.environment', release.environment)
       .whereIn('p.state', LIVE_STATES)
-      .where('p.completed_at', '<', release.liveAt)
-      .orderBy('p.completed_at', 'desc')
+      .where('p.went_live_at', '<', release.liveAt)
+      .orderBy('p.went_live_at', 'desc')
       .first('a.digest');
     return row?.digest;
   }

@@ -18,8 +18,9 @@ const B = 'component:default/payments';
 /**
  * A ledger with known answers. In the window [T0, T0 + 28 d), weekly buckets:
  * A: a release at 1 h with a 1 h lead time (restoring a failure from before
- * the window, which does not count); a release at 7 d + 3 h (lead 3 h) rolled
- * back at 7 d + 5 h, the rollback live at 7 d + 6 h; a hotfix at 20 d + 30 min
+ * the window, which does not count); a release live at 7 d + 3 h (lead 3 h)
+ * rolled back at 7 d + 5 h, the rollback live at 7 d + 6 h (which is when the
+ * rolled-back promotion completed); a hotfix at 20 d + 30 min
  * (lead 30 min). B: a failed change at 14 d + 10 h, the next release at 15 d
  * (lead 13 h); a failed change at 27 d, restored at 29 d — after the window.
  */
@@ -79,7 +80,8 @@ async function seed(store: Ledger) {
   const a2 = await artifact(A, T0 + 7 * DAY);
   await promotion(A, a2, {
     state: 'rolled-back',
-    completedAt: T0 + 7 * DAY + 3 * HOUR,
+    wentLiveAt: T0 + 7 * DAY + 3 * HOUR,
+    completedAt: T0 + 7 * DAY + 6 * HOUR,
   });
   await promotion(A, a1, {
     kind: 'rollback',
@@ -193,6 +195,56 @@ describe('MetricsStore', () => {
           { bucket: 3, deployments: 0, changes: 1, failures: 1 },
         ],
       });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'counts a rolled-back change from when it went live, not from its rollback, %p',
+    async databaseId => {
+      // The demo's payments-api change: committed 11-27 07:35, live 11-28
+      // 10:44, rolled back 13:09 — a lead time of 27 h 09 min.
+      const { store, metrics } = await create(databaseId);
+      const { artifact, promotion } = await seed(store);
+      const committed = T0 + 2 * DAY + 7 * HOUR + 35 * MIN;
+      const live = T0 + 3 * DAY + 10 * HOUR + 44 * MIN;
+      const rolledBack = T0 + 3 * DAY + 13 * HOUR + 9 * MIN;
+      const id = '10000000-0000-4000-8000-000000009999';
+      await promotion(B, await artifact(B, committed), {
+        id,
+        state: 'verifying',
+        createdAt: live - HOUR,
+        updatedAt: live - HOUR,
+      });
+      // As the rollout service moves it: live, then rolled back.
+      const move = (from: any, to: any, now: number) =>
+        store.promotions.transition(id, [from], to, { now, active: false });
+      expect(await move('verifying', 'succeeded', live)).toBe(true);
+      expect(await move('succeeded', 'rolled-back', rolledBack)).toBe(true);
+      expect(await store.promotions.getPromotion(id)).toMatchObject({
+        state: 'rolled-back',
+        wentLiveAt: live,
+        completedAt: rolledBack,
+      });
+
+      const week = await metrics.dora(
+        query({ componentRefs: [B], to: T0 + 7 * DAY }),
+      );
+      expect(week.leadTime).toEqual({
+        samples: 1,
+        medianMs: 27 * HOUR + 9 * MIN,
+        p90Ms: 27 * HOUR + 9 * MIN,
+      });
+      expect(week.deployments).toBe(1);
+      // Counted in the bucket it went live in.
+      expect(week.series).toEqual([
+        {
+          bucket: 0,
+          deployments: 1,
+          changes: 1,
+          failures: 1,
+          leadTimeMedianMs: 27 * HOUR + 9 * MIN,
+        },
+      ]);
     },
   );
 

@@ -87,10 +87,14 @@ export class MetricsStore {
     };
   }
 
-  /** Per bucket: releases, changes that reached production, failed changes. */
+  /**
+   * Per bucket: releases, changes that reached production, failed changes. A
+   * change counts when it went live, or when it ended if it never did.
+   */
   private async changesByBucket(q: DoraQuery) {
     const where = this.where(q);
-    const bucket = this.bucket(q, 'p.completed_at');
+    const at = 'COALESCE(p.went_live_at, p.completed_at)';
+    const bucket = this.bucket(q, at);
     const { rows } = await this.run(
       `SELECT t.bucket,
          SUM(CASE WHEN t.state IN (${placeholders(
@@ -110,7 +114,7 @@ export class MetricsStore {
          WHERE ${where.sql}
            AND p.kind IN ('normal', 'hotfix')
            AND p.state IN (${placeholders(CHANGE_STATES)})
-           AND p.completed_at >= ? AND p.completed_at < ?
+           AND ${at} >= ? AND ${at} < ?
        ) t
        GROUP BY t.bucket`,
       [
@@ -141,15 +145,15 @@ export class MetricsStore {
     byBucket: Map<number, number>;
   }> {
     const where = this.where(q);
-    const bucket = this.bucket(q, 'p.completed_at');
+    const bucket = this.bucket(q, 'p.went_live_at');
     const durations = `WITH d AS (
-         SELECT ${bucket.sql} AS bucket, p.completed_at - a.commit_time AS ms
+         SELECT ${bucket.sql} AS bucket, p.went_live_at - a.commit_time AS ms
          FROM delivery_promotions p
          JOIN delivery_artifacts a ON a.id = p.artifact_id
          WHERE ${where.sql}
            AND p.kind IN ('normal', 'hotfix')
            AND p.state IN (${placeholders(LIVE_STATES)})
-           AND p.completed_at >= ? AND p.completed_at < ?
+           AND p.went_live_at >= ? AND p.went_live_at < ?
            AND a.commit_time IS NOT NULL
        )`;
     const bindings = [
@@ -220,11 +224,11 @@ export class MetricsStore {
            AND p.created_at >= ? AND p.created_at < ?
        ), durations AS (
          SELECT (
-           SELECT MIN(s.completed_at) FROM delivery_promotions s
+           SELECT MIN(s.went_live_at) FROM delivery_promotions s
            WHERE s.component_ref = i.component_ref
              AND s.environment = i.environment
              AND s.state IN (${placeholders(LIVE_STATES)})
-             AND s.completed_at > i.started
+             AND s.went_live_at > i.started
          ) - i.started AS ms
          FROM incidents i
        )`;
@@ -300,13 +304,13 @@ export class MetricsStore {
     const scope = this.scope(q.componentRefs, 'p');
     const { rows } = await this.run(
       `WITH d AS (
-         SELECT p.environment, p.completed_at - a.created_at AS ms
+         SELECT p.environment, p.went_live_at - a.created_at AS ms
          FROM delivery_promotions p
          JOIN delivery_artifacts a ON a.id = p.artifact_id
          WHERE ${scope.sql}
            AND p.kind IN ('normal', 'hotfix')
            AND p.state IN (${placeholders(LIVE_STATES)})
-           AND p.completed_at >= ? AND p.completed_at < ?
+           AND p.went_live_at >= ? AND p.went_live_at < ?
        ), r AS (
          SELECT environment, ms,
            ROW_NUMBER() OVER (PARTITION BY environment ORDER BY ms) AS rn,

@@ -68,6 +68,11 @@ export class PromotionStore {
       created_at: promotion.createdAt,
       updated_at: promotion.updatedAt,
       completed_at: promotion.completedAt ?? null,
+      went_live_at:
+        promotion.wentLiveAt ??
+        (['succeeded', 'rolled-back'].includes(promotion.state)
+          ? promotion.completedAt ?? null
+          : null),
     };
     return insertUnique(this.db, 'delivery_promotions', row);
   }
@@ -181,6 +186,8 @@ export class PromotionStore {
       active_lock: options.active ? ACTIVE : null,
     };
     if (!options.active) patch.completed_at = options.now;
+    // Live from its success on; a rollback later does not move it.
+    if (to === 'succeeded') patch.went_live_at = options.now;
     if (options.outcome !== undefined) patch.outcome = options.outcome;
     const updated = await this.promotions()
       .where('id', id)
@@ -207,14 +214,15 @@ export class PromotionStore {
 
   /**
    * The succeeded (or later rolled back) promotions of a component into an
-   * environment, oldest first (or newest first), optionally after a time.
+   * environment, by the time they went live, oldest first (or newest first),
+   * optionally live after a time.
    */
   async releaseHistory(
     componentRef: string,
     environment: string,
     options: {
       artifactId?: string;
-      completedAfter?: number;
+      liveAfter?: number;
       limit: number;
       newestFirst?: boolean;
     },
@@ -224,13 +232,13 @@ export class PromotionStore {
       .where({ component_ref: componentRef, environment })
       .whereIn('state', ['succeeded', 'rolled-back'])
       .orderBy([
-        { column: 'completed_at', order },
+        { column: 'went_live_at', order },
         { column: 'id', order },
       ])
       .limit(options.limit);
     if (options.artifactId) query.where('artifact_id', options.artifactId);
-    if (options.completedAfter !== undefined) {
-      query.where('completed_at', '>', options.completedAfter);
+    if (options.liveAfter !== undefined) {
+      query.where('went_live_at', '>', options.liveAfter);
     }
     return (await query).map(toPromotion);
   }
@@ -369,5 +377,6 @@ export function toPromotion(r: PromotionRow): Promotion {
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     completedAt: optNum(r.completed_at),
+    wentLiveAt: optNum(r.went_live_at),
   };
 }

@@ -190,11 +190,11 @@ export class ScorecardStore {
            AND p.created_at >= ?
        ), durations AS (
          SELECT i.component_ref, (
-           SELECT MIN(s.completed_at) FROM delivery_promotions s
+           SELECT MIN(s.went_live_at) FROM delivery_promotions s
            WHERE s.component_ref = i.component_ref
              AND s.environment = i.environment
              AND s.state IN ('succeeded', 'rolled-back')
-             AND s.completed_at > i.started
+             AND s.went_live_at > i.started
          ) - i.started AS ms
          FROM incidents i
        )

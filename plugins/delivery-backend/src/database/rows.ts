@@ -79,6 +79,7 @@ export interface PromotionRow {
   created_at: BigInt;
   updated_at: BigInt;
   completed_at: BigInt | null;
+  went_live_at: BigInt | null;
 }
 
 export interface ApprovalRow {

@@ -118,6 +118,8 @@ export interface Promotion {
   createdAt: number;
   updatedAt: number;
   completedAt?: number;
+  /** When it went live (its succeeded event); a later rollback keeps it. */
+  wentLiveAt?: number;
 }
 
 export interface Approval {

@@ -177,6 +177,7 @@ export function promotionJson(
     createdAt: iso(p.createdAt),
     updatedAt: iso(p.updatedAt),
     completedAt: iso(p.completedAt),
+    wentLiveAt: iso(p.wentLiveAt),
   };
 }
 

@@ -8,6 +8,7 @@ const SERVER_OWNED = new Set([
   'createdAt',
   'updatedAt',
   'completedAt',
+  'wentLiveAt',
   'createdBy',
   'requestedBy',
   'reportedBy',

@@ -74,14 +74,14 @@ export class GateInputs {
       newestFirst: true,
       limit: 1,
     });
-    if (!latest?.completedAt) return undefined;
+    if (!latest?.wentLiveAt) return undefined;
     const [next] = await history.releaseHistory(componentRef, environment, {
-      completedAfter: latest.completedAt,
+      liveAfter: latest.wentLiveAt,
       limit: 1,
     });
     return {
-      releasedAt: latest.completedAt,
-      endedAt: next?.completedAt,
+      releasedAt: latest.wentLiveAt,
+      endedAt: next?.wentLiveAt,
       rolledBack: latest.state === 'rolled-back',
     };
   }

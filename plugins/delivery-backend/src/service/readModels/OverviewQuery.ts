@@ -202,7 +202,7 @@ export class OverviewQuery {
         rollbackTarget: target && {
           artifact: artifacts.get(target.artifactId)!,
           promotionId: target.id,
-          releasedAt: target.completedAt!,
+          releasedAt: (target.wentLiveAt ?? target.completedAt)!,
         },
       });
     }

@@ -3397,6 +3397,9 @@ export const spec = {
           completedAt: {
             $ref: '#/components/schemas/Timestamp',
           },
+          wentLiveAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
         },
       },
       PromotionRefused: {

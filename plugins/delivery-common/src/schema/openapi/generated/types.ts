@@ -1110,6 +1110,7 @@ export interface components {
       createdAt: components['schemas']['Timestamp'];
       updatedAt: components['schemas']['Timestamp'];
       completedAt?: components['schemas']['Timestamp'];
+      wentLiveAt?: components['schemas']['Timestamp'];
     };
     PromotionRefused: {
       error: {
