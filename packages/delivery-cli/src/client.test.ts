@@ -19,6 +19,7 @@ describe('DeliveryApiClient', () => {
     method?: string;
     url?: string;
     auth?: string;
+    idempotencyKey?: string;
     body: string;
   }[];
   let waits: number[];
@@ -32,6 +33,7 @@ describe('DeliveryApiClient', () => {
           method: req.method,
           url: req.url,
           auth: req.headers.authorization,
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           body,
         });
         const reply = replies.shift() ?? { status: 500 };
@@ -125,27 +127,41 @@ describe('DeliveryApiClient', () => {
     expect(requests).toHaveLength(3);
   });
 
-  it('never repeats a request that is not safe to repeat once it may have arrived', async () => {
-    replies = [{ status: 503 }];
-    await expect(
-      client().request('POST', '/promotions/p1/events', {
-        body: { event: 'succeeded' },
-        idempotent: false,
-      }),
-    ).rejects.toMatchObject({ exitCode: ExitCode.UNREACHABLE, status: 503 });
-    expect(requests).toHaveLength(1);
+  it('retries a mutating request with the same Idempotency-Key, so the portal runs it once', async () => {
+    replies = [
+      { status: 503 },
+      { status: 0, hang: true },
+      {
+        status: 409,
+        body: {
+          error: {
+            name: 'ConflictError',
+            message:
+              'A request with this Idempotency-Key is still running; retry shortly',
+          },
+        },
+      },
+      { status: 201, body: { id: 'e1' } },
+    ];
+    const { data } = await client().request('POST', '/promotions/p1/events', {
+      body: { event: 'succeeded' },
+    });
+    expect(data).toEqual({ id: 'e1' });
+    expect(requests).toHaveLength(4);
+    const keys = new Set(requests.map(r => r.idempotencyKey));
+    expect(keys.size).toBe(1);
+    expect([...keys][0]).toMatch(/^[0-9a-f-]{36}$/);
 
-    replies = [{ status: 0, hang: true }];
+    // The next command is a new logical call: a new key. GETs carry none.
     requests = [];
-    await expect(
-      client().request('POST', '/promotions/p1/events', {
-        body: { event: 'succeeded' },
-        idempotent: false,
-      }),
-    ).rejects.toThrow(
-      /no answer within 0\.3 s\); not retried, because the request may have reached the portal/,
-    );
-    expect(requests).toHaveLength(1);
+    replies = [
+      { status: 201, body: {} },
+      { status: 200, body: {} },
+    ];
+    await client().request('POST', '/promotions/p1/events', { body: {} });
+    await client().get('/health');
+    expect(requests[0].idempotencyKey).not.toBe([...keys][0]);
+    expect(requests[1].idempotencyKey).toBeUndefined();
   });
 
   it('retries any request that could not be sent at all', async () => {
@@ -160,7 +176,6 @@ describe('DeliveryApiClient', () => {
         '/rollbacks',
         {
           body: {},
-          idempotent: false,
         },
       ),
     ).rejects.toMatchObject({
@@ -205,7 +220,6 @@ describe('DeliveryApiClient', () => {
       await expect(
         client().request('POST', '/promotions', {
           body: {},
-          idempotent: false,
         }),
       ).rejects.toMatchObject({ exitCode, status: reply.status });
     }
@@ -218,7 +232,7 @@ describe('DeliveryApiClient', () => {
       },
     ];
     await expect(
-      client().request('POST', '/promotions', { body: {}, idempotent: false }),
+      client().request('POST', '/promotions', { body: {} }),
     ).rejects.toThrow('Refused: soak (HTTP 409)');
   });
 });

@@ -1,8 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { CliError, ExitCode, ExitCodeValue } from './exitCodes';
 
-/** Errors of a request that never reached the portal: always safe to retry. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** Statuses worth another try, for requests that are safe to repeat. */
+/** Statuses worth another try. */
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
 
 export interface ClientOptions {
@@ -23,14 +22,10 @@ export interface ClientOptions {
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /**
-   * Whether repeating the request cannot change the outcome (GETs, recording
-   * the same artifact, creating the preview of a pull request). Only those are
-   * retried after a timeout, a dropped connection or a 502/503/504; any
-   * request is retried when it could not be sent at all.
-   */
-  idempotent: boolean;
 }
+
+/** The header that makes a mutating request safe to repeat (the portal keeps its answer). */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 /** An answer of the portal that is not a success. */
 export class ApiError extends CliError {
@@ -125,6 +120,10 @@ export class DeliveryApiClient {
   ): Promise<{ status: number; data: T }> {
     const url = this.url(path, options.query);
     const { retries, log } = this.options;
+    // One key per logical call, the same on every attempt: the portal runs a
+    // mutating request once, however often it is retried, and answers the
+    // retries with the first answer.
+    const idempotencyKey = method === 'GET' ? undefined : randomUUID();
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -138,6 +137,7 @@ export class DeliveryApiClient {
             ...(this.options.token
               ? { authorization: `Bearer ${this.options.token}` }
               : {}),
+            ...(idempotencyKey ? { [IDEMPOTENCY_HEADER]: idempotencyKey } : {}),
           },
           body:
             options.body !== undefined
@@ -147,12 +147,11 @@ export class DeliveryApiClient {
         });
       } catch (error) {
         const code = errorCode(error) ?? 'network error';
-        const safe = NOT_SENT.has(code) || options.idempotent;
         const what =
           code === 'TIMEOUT'
             ? `no answer within ${this.options.requestTimeoutMs / 1000} s`
             : code;
-        if (safe && attempt < retries) {
+        if (attempt < retries) {
           const wait = this.delay(attempt);
           log(
             `${method} ${path}: ${what}; retrying in ${(wait / 1000).toFixed(
@@ -162,13 +161,7 @@ export class DeliveryApiClient {
           await this.options.sleep(wait);
           continue;
         }
-        let why = '';
-        if (!safe) {
-          why =
-            '; not retried, because the request may have reached the portal and repeating it is not safe — check its state before running it again';
-        } else if (attempt > 0) {
-          why = ` after ${attempt + 1} attempts`;
-        }
+        const why = attempt > 0 ? ` after ${attempt + 1} attempts` : '';
         throw new CliError(
           `Could not reach the portal at ${this.root} (${what})${why}`,
           ExitCode.UNREACHABLE,
@@ -186,10 +179,15 @@ export class DeliveryApiClient {
         return { status: response.status, data: body as T };
       }
       const retryAfter = response.headers.get('retry-after');
+      // 409 for a key whose first attempt still runs: ask again shortly.
+      const stillRunning =
+        response.status === 409 &&
+        /Idempotency-Key is still running/.test(body?.error?.message ?? '');
       const transient =
         TRANSIENT_STATUS.has(response.status) ||
+        stillRunning ||
         (response.status === 429 && retryAfter !== null);
-      if (transient && options.idempotent && attempt < retries) {
+      if (transient && attempt < retries) {
         const wait = this.delay(attempt, retryAfter);
         log(
           `${method} ${path}: HTTP ${response.status}; retrying in ${(
@@ -212,6 +210,6 @@ export class DeliveryApiClient {
   }
 
   get<T>(path: string, query?: RequestOptions['query']) {
-    return this.request<T>('GET', path, { query, idempotent: true });
+    return this.request<T>('GET', path, { query });
   }
 }

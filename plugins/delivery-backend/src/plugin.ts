@@ -22,6 +22,7 @@ import {
   VerificationReconciler,
 } from './kubernetes/VerificationReconciler';
 import { createLedgerServices } from './service/createServices';
+import { scheduleIdempotencyPurge } from './service/http/idempotency';
 import {
   createExecutors,
   scheduleExecutions,
@@ -167,6 +168,11 @@ export const deliveryPlugin = createBackendPlugin({
           });
         }
 
+        await scheduleIdempotencyPurge({
+          scheduler,
+          store: services.idempotency,
+        });
+
         await scheduleExecutions({
           scheduler,
           ledger: services.ledger,
@@ -260,6 +266,7 @@ export const deliveryPlugin = createBackendPlugin({
               components: services.componentList,
               metrics: services.metrics,
               ledger: services.ledger,
+              idempotency: services.idempotency,
               previews,
             },
           }),

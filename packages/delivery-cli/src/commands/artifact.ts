@@ -94,8 +94,6 @@ export function artifactCommand(io: CliIO): Command {
           body: Object.fromEntries(
             Object.entries(body).filter(([, v]) => v !== undefined),
           ),
-          // The same payload again answers the same artifact: safe to repeat.
-          idempotent: true,
         },
       );
       ctx.out.result(data, [

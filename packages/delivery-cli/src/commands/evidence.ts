@@ -86,8 +86,6 @@ async function attach(
     `/artifacts/${artifact.id}/evidence`,
     {
       body: { ...evidence, ...(url ? { url } : {}) },
-      // Evidence is append-only: a blind repeat would add a second record.
-      idempotent: false,
     },
   );
   ctx.out.result(data, [
@@ -241,8 +239,6 @@ export function evidenceCommand(io: CliIO): Command {
             ...(payload ? { payload } : {}),
             ...(url ? { url } : {}),
           },
-          // The portal records a bundle once: a repeat answers the same evidence.
-          idempotent: true,
         },
       );
       const v = data.verification;

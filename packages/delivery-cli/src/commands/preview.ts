@@ -91,8 +91,6 @@ export function previewCommand(io: CliIO): Command {
             ...(options.digest ? { digest: digestOption(options.digest) } : {}),
             ...(options.ttl ? { ttl: options.ttl } : {}),
           },
-          // The same pull request gets the same live preview.
-          idempotent: true,
         },
       );
       ctx.out.result(data, [
@@ -126,9 +124,7 @@ export function previewCommand(io: CliIO): Command {
       const { data } = await ctx.client.request<Preview>(
         'DELETE',
         `/previews/${live.id}`,
-        {
-          idempotent: true,
-        },
+        {},
       );
       ctx.out.result({ preview: data }, [`Destroying ${describe(data)}`]);
     });

@@ -185,8 +185,6 @@ export function promotionCommands(io: CliIO): Command[] {
             ...(options.reason ? { reason: options.reason } : {}),
             ...(triggeredBy ? { triggeredBy } : {}),
           },
-          // A repeat would be refused as a second active promotion at best.
-          idempotent: false,
         },
       ));
     } catch (error) {
@@ -302,8 +300,6 @@ export function promotionCommands(io: CliIO): Command[] {
             ...(Object.keys(metrics).length ? { metrics } : {}),
             ...(options.message ? { message: options.message } : {}),
           },
-          // Reporting succeeded twice is refused; never repeat blindly.
-          idempotent: false,
         },
       );
       ctx.out.result({ promotion: p }, [
@@ -339,7 +335,6 @@ export function promotionCommands(io: CliIO): Command[] {
           environment: options.env,
           reason: options.reason,
         },
-        idempotent: false,
       },
     );
     ctx.out.progress(
@@ -403,8 +398,6 @@ export function promotionCommands(io: CliIO): Command[] {
             message:
               options.message ?? (run ? `deploying in ${run}` : 'deploying'),
           },
-          // Reporting deploying twice is refused; never repeat blindly.
-          idempotent: false,
         },
       );
       const image = `${deploying.artifact.imageRepository}@${deploying.artifact.digest}`;

@@ -3,6 +3,7 @@ import { Knex } from 'knex';
 import { EntityLookup } from '../catalog/catalog';
 import type { PeopleDirectory } from '../catalog/people';
 import type { DeliveryConfig } from '../config/types';
+import { IdempotencyStore } from '../database/IdempotencyStore';
 import { Ledger } from '../database/Ledger';
 import { LiveStateSource } from '../kubernetes/liveState';
 import { SigstoreVerifier } from '../supplyChain/SigstoreVerifier';
@@ -46,6 +47,7 @@ export function createLedgerServices(options: {
   const gates = new GateInputs(ledger, attestations, config.imagePolicy, clock);
   return {
     ledger,
+    idempotency: new IdempotencyStore(knex),
     components,
     artifacts: new ArtifactService({
       ledger,

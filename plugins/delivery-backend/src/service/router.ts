@@ -16,6 +16,8 @@ import { ArtifactService } from './artifacts/ArtifactService';
 import { AttestationService } from './artifacts/AttestationService';
 import { createRequestContext, Request } from './http/requestContext';
 import { rejectUnknownFields } from './http/unknownFields';
+import { idempotency } from './http/idempotency';
+import { IdempotencyStore } from '../database/IdempotencyStore';
 import { Ledger } from '../database/Ledger';
 import { MetricsService } from './metrics/MetricsService';
 import { PreviewService } from './previews/PreviewService';
@@ -49,6 +51,8 @@ export interface DeliveryServices {
   metrics: MetricsService;
   /** The ledger, for the release comparisons and markers. */
   ledger: Ledger;
+  /** Answers kept by idempotency key (retried mutating requests). */
+  idempotency: IdempotencyStore;
   /** Preview namespaces; the routes answer 501 when not configured. */
   previews?: PreviewService;
   /** Promote and abort on Argo Rollouts; 501 without clusters. */
@@ -128,6 +132,9 @@ export async function createRouter(
     },
   );
   router.use(rejectUnknownFields(spec));
+  router.use(
+    idempotency({ store: services.idempotency, httpAuth: options.httpAuth }),
+  );
   router.use(api);
   return router;
 }

@@ -84,6 +84,11 @@ export const spec = {
     '/artifacts': {
       post: {
         operationId: 'RecordArtifact',
+        parameters: [
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
+        ],
         description:
           'Records an immutable build of a component. Recording the same payload again answers 200 with the same artifact (new tags are added); the same digest with a different payload, or a tag that already points to another digest, is refused with 409. The component must be in the catalog (422 otherwise).',
         requestBody: {
@@ -211,6 +216,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/artifactId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: true,
@@ -247,6 +255,9 @@ export const spec = {
         parameters: [
           {
             $ref: '#/components/parameters/artifactId',
+          },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
           },
         ],
         requestBody: {
@@ -296,6 +307,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/artifactId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: true,
@@ -332,6 +346,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/artifactId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: true,
@@ -363,6 +380,11 @@ export const spec = {
     '/promotions': {
       post: {
         operationId: 'RequestPromotion',
+        parameters: [
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
+        ],
         description:
           "Requests a promotion of a component's artifact into an environment. Every gate is evaluated and the decision stored with the promotion. A refused request is recorded too, and answered with 409 listing each failed gate. Kind `hotfix` overrides deploy windows and freezes and needs the override permission.",
         requestBody: {
@@ -534,6 +556,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/promotionId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: false,
@@ -571,6 +596,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/promotionId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: false,
@@ -606,6 +634,9 @@ export const spec = {
         parameters: [
           {
             $ref: '#/components/parameters/promotionId',
+          },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
           },
         ],
         requestBody: {
@@ -649,6 +680,9 @@ export const spec = {
         parameters: [
           {
             $ref: '#/components/parameters/promotionId',
+          },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
           },
         ],
         requestBody: {
@@ -696,6 +730,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/promotionId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         requestBody: {
           required: true,
@@ -727,6 +764,11 @@ export const spec = {
     '/rollbacks': {
       post: {
         operationId: 'Rollback',
+        parameters: [
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
+        ],
         description:
           'Rolls an environment back to its last known good artifact: the newest earlier release that succeeded, was not rolled back and is not quarantined. A fast path: no ladder, soak, evidence or window gates, and no approvals unless the environment requires them for rollbacks.',
         requestBody: {
@@ -1245,6 +1287,11 @@ export const spec = {
       },
       post: {
         operationId: 'CreatePreview',
+        parameters: [
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
+        ],
         description:
           'Creates a preview namespace for a pull request or a branch of a component, with its guard rails (quota, limits, network policy and a deployer service account scoped to the namespace), or returns the live one that already exists for it (200). 429 when the component has as many live previews as delivery.previews.maxPerComponent allows; 503 when the cluster fails (the preview is recorded as failed, with why).',
         requestBody: {
@@ -1317,6 +1364,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/previewId',
           },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
+          },
         ],
         responses: {
           '202': {
@@ -1344,6 +1394,9 @@ export const spec = {
         parameters: [
           {
             $ref: '#/components/parameters/previewId',
+          },
+          {
+            $ref: '#/components/parameters/idempotencyKey',
           },
         ],
         requestBody: {
@@ -1395,6 +1448,19 @@ export const spec = {
   },
   components: {
     parameters: {
+      idempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command.',
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 255,
+          pattern: '^[\\x21-\\x7e]+$',
+        },
+      },
       previewId: {
         name: 'previewId',
         in: 'path',

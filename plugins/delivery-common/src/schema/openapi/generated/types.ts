@@ -1297,6 +1297,8 @@ export interface components {
     };
   };
   parameters: {
+    /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+    idempotencyKey: string;
     previewId: components['schemas']['Id'];
     artifactId: components['schemas']['Id'];
     promotionId: components['schemas']['Id'];
@@ -1396,7 +1398,10 @@ export interface operations {
   RecordArtifact: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -1453,7 +1458,10 @@ export interface operations {
   AddEvidence: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         artifactId: components['parameters']['artifactId'];
       };
@@ -1480,7 +1488,10 @@ export interface operations {
   AddAttestation: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         artifactId: components['parameters']['artifactId'];
       };
@@ -1516,7 +1527,10 @@ export interface operations {
   QuarantineArtifact: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         artifactId: components['parameters']['artifactId'];
       };
@@ -1543,7 +1557,10 @@ export interface operations {
   LiftQuarantine: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         artifactId: components['parameters']['artifactId'];
       };
@@ -1609,7 +1626,10 @@ export interface operations {
   RequestPromotion: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -1666,7 +1686,10 @@ export interface operations {
   ApprovePromotion: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         promotionId: components['parameters']['promotionId'];
       };
@@ -1693,7 +1716,10 @@ export interface operations {
   RejectPromotion: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         promotionId: components['parameters']['promotionId'];
       };
@@ -1720,7 +1746,10 @@ export interface operations {
   AbortPromotion: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         promotionId: components['parameters']['promotionId'];
       };
@@ -1749,7 +1778,10 @@ export interface operations {
   ActOnRollout: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         promotionId: components['parameters']['promotionId'];
       };
@@ -1779,7 +1811,10 @@ export interface operations {
   ReportRolloutEvent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         promotionId: components['parameters']['promotionId'];
       };
@@ -1806,7 +1841,10 @@ export interface operations {
   Rollback: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2135,7 +2173,10 @@ export interface operations {
   CreatePreview: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -2192,7 +2233,10 @@ export interface operations {
   DestroyPreview: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         previewId: components['parameters']['previewId'];
       };
@@ -2215,7 +2259,10 @@ export interface operations {
   ExtendPreview: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes the request safe to retry: the first request with a key runs and its answer is kept for a day; a retry with the same key (same caller, method and path) and the same body gets that answer again, with the header `Idempotency-Replayed: true`, and writes nothing. The same key with another body is refused with 422; while the first request still runs, a retry gets 409. Answers of server errors (5xx) are not kept. The delivery CLI sends a new key for each command. */
+        'Idempotency-Key'?: components['parameters']['idempotencyKey'];
+      };
       path: {
         previewId: components['parameters']['previewId'];
       };
