@@ -21,6 +21,7 @@ import {
   scheduleVerification,
   VerificationReconciler,
 } from './kubernetes/VerificationReconciler';
+import { boundedCache } from './cache/boundedCache';
 import { createLedgerServices } from './service/createServices';
 import { scheduleIdempotencyPurge } from './service/http/idempotency';
 import {
@@ -56,6 +57,9 @@ import { KubernetesWorkloads } from './kubernetes/workloads';
  *
  * @public
  */
+/** How long a cache operation may take before it counts as a miss. */
+const CACHE_TIMEOUT_MS = 250;
+
 export const deliveryPlugin = createBackendPlugin({
   pluginId: 'delivery',
   register(env) {
@@ -92,11 +96,16 @@ export const deliveryPlugin = createBackendPlugin({
           clusters: config.clusters,
           timeoutMs: config.kubernetes.requestTimeoutMs,
         });
+        // Redis down must not hold requests up: a slow or failing cache is a miss.
+        const cache = boundedCache(deps.cache, {
+          timeoutMs: CACHE_TIMEOUT_MS,
+          logger,
+        });
         const reader =
           config.clusters.size > 0
             ? new LiveStateReader({
                 gateway,
-                cache: deps.cache,
+                cache,
                 cacheTtlMs: config.kubernetes.cacheTtlMs,
                 logger,
               })
@@ -133,7 +142,7 @@ export const deliveryPlugin = createBackendPlugin({
           catalog,
           people,
           live,
-          cache: deps.cache,
+          cache,
           changes,
         });
 
