@@ -18,10 +18,13 @@ describe('boundedCache', () => {
   }
 
   it('passes answers through', async () => {
-    const cache = boundedCache(cacheOf({ get: async () => ({ a: 1 }) }), {
-      timeoutMs: 50,
-      logger,
-    });
+    const cache = boundedCache(
+      cacheOf({ get: (async () => ({ a: 1 })) as CacheService['get'] }),
+      {
+        timeoutMs: 50,
+        logger,
+      },
+    );
     expect(await cache.get('k')).toEqual({ a: 1 });
   });
 
@@ -29,7 +32,7 @@ describe('boundedCache', () => {
     let down = true;
     const cache = boundedCache(
       cacheOf({
-        get: async () => (down ? never() : { a: 1 }),
+        get: (async () => (down ? never() : { a: 1 })) as CacheService['get'],
         set: async () => {
           throw new Error('Socket closed unexpectedly');
         },
