@@ -7,7 +7,7 @@ import {
   deliveryEnvironmentDeployPermission,
   deliveryPermissions,
 } from '@backstage-delivery/plugin-delivery-common';
-import { createEntityLookup } from './catalog/catalog';
+import { cachedEntityLookup, createEntityLookup } from './catalog/catalog';
 import { createPeopleDirectory } from './catalog/people';
 import { seedDemoOnStartup } from './demo/seedDemo';
 import { registerEnvironmentPermissions } from './service/permissions/environmentPermissions';
@@ -59,6 +59,8 @@ import { KubernetesWorkloads } from './kubernetes/workloads';
  */
 /** How long a cache operation may take before it counts as a miss. */
 const CACHE_TIMEOUT_MS = 250;
+/** How long an entity looked up in the catalog is kept. */
+const ENTITY_CACHE_TTL_MS = 10_000;
 
 export const deliveryPlugin = createBackendPlugin({
   pluginId: 'delivery',
@@ -87,7 +89,16 @@ export const deliveryPlugin = createBackendPlugin({
         const config = readDeliveryConfig(deps.config);
         const knex = await deps.database.getClient();
         await applyDatabaseMigrations(knex, deps.database);
-        const catalog = createEntityLookup(deps);
+        // Redis down must not hold requests up: a slow or failing cache is a miss.
+        const cache = boundedCache(deps.cache, {
+          timeoutMs: CACHE_TIMEOUT_MS,
+          logger,
+        });
+        const catalog = cachedEntityLookup(
+          createEntityLookup(deps),
+          cache,
+          ENTITY_CACHE_TTL_MS,
+        );
         const people = createPeopleDirectory(deps);
 
         // Kubernetes: the clusters configured for the official plugin. With
@@ -95,11 +106,6 @@ export const deliveryPlugin = createBackendPlugin({
         const gateway = new KubernetesGateway({
           clusters: config.clusters,
           timeoutMs: config.kubernetes.requestTimeoutMs,
-        });
-        // Redis down must not hold requests up: a slow or failing cache is a miss.
-        const cache = boundedCache(deps.cache, {
-          timeoutMs: CACHE_TIMEOUT_MS,
-          logger,
         });
         const reader =
           config.clusters.size > 0

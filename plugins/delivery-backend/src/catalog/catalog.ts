@@ -1,6 +1,7 @@
 import {
   AuthService,
   BackstageCredentials,
+  CacheService,
 } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
@@ -74,6 +75,41 @@ export function createEntityLookup(options: {
       options.catalog.getEntityByRef(ref, {
         credentials: await options.auth.getOwnServiceCredentials(),
       }),
+  };
+}
+
+/**
+ * Entity lookups kept for a short while in the plugin's cache (shared by
+ * replicas with Redis): the Delivery tab's requests, and a pipeline's burst
+ * of calls for one component, ask the catalog once. Lookups of one ref in
+ * flight at once share one request. Absent entities are not kept, so a
+ * component registered a moment ago is found at once; a changed entity (its
+ * ladder annotation) is seen within `ttlMs`.
+ */
+export function cachedEntityLookup(
+  lookup: EntityLookup,
+  cache: CacheService,
+  ttlMs: number,
+): EntityLookup {
+  const inFlight = new Map<string, Promise<Entity | undefined>>();
+  return {
+    async getEntity(ref) {
+      const key = `entity:v1:${ref}`;
+      const cached = await cache.get(key);
+      if (cached) return cached as unknown as Entity;
+      let pending = inFlight.get(ref);
+      if (!pending) {
+        pending = lookup
+          .getEntity(ref)
+          .then(async entity => {
+            if (entity) await cache.set(key, entity as any, { ttl: ttlMs });
+            return entity;
+          })
+          .finally(() => inFlight.delete(ref));
+        inFlight.set(ref, pending);
+      }
+      return pending;
+    },
   };
 }
 
