@@ -138,23 +138,23 @@ export class OverviewQuery {
         )
       : [];
 
-    const environments: EnvironmentOverview[] = [];
-    for (const [index, env] of ladder.environments.entries()) {
-      const release = releases.find(r => r.environment === env.name);
-      const activeView = activeViews.find(
-        v => v.promotion.environment === env.name,
-      );
-      const previous = index > 0 ? ladder.environments[index - 1] : undefined;
-      // The next candidate: what the previous environment runs, or for the
-      // first environment the newest build.
-      const candidateId = previous
-        ? releases.find(r => r.environment === previous.name)?.artifactId
-        : newest[0]?.id;
-      const candidate =
-        candidateId &&
-        candidateId !== release?.artifactId &&
-        candidateId !== activeView?.artifact.id
-          ? await this.candidate(
+    const releaseIn = (name: string) =>
+      releases.find(r => r.environment === name);
+    const activeIn = (name: string) =>
+      activeViews.find(v => v.promotion.environment === name);
+    // The next candidate of each environment, its gates judged for all
+    // environments at once: what the previous environment runs, or for the
+    // first environment the newest build.
+    const candidates = await Promise.all(
+      ladder.environments.map((env, index) => {
+        const candidateId =
+          index > 0
+            ? releaseIn(ladder.environments[index - 1].name)?.artifactId
+            : newest[0]?.id;
+        return candidateId &&
+          candidateId !== releaseIn(env.name)?.artifactId &&
+          candidateId !== activeIn(env.name)?.artifact.id
+          ? this.candidate(
               entity,
               ref,
               ladder,
@@ -163,6 +163,14 @@ export class OverviewQuery {
               evidence.get(candidateId) ?? [],
             )
           : undefined;
+      }),
+    );
+
+    const environments: EnvironmentOverview[] = [];
+    for (const [index, env] of ladder.environments.entries()) {
+      const release = releaseIn(env.name);
+      const activeView = activeIn(env.name);
+      const candidate = candidates[index];
       const target = knownGood[index].find(
         p =>
           p.artifactId !== release?.artifactId &&
