@@ -29,16 +29,10 @@ DEMO="${DELIVERY_DEMO_METRICS:-127.0.0.1:9464}"
 
 log() { echo "prometheus: $*" >&2; }
 
-sudo_if_needed() {
-  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
 install() {
   if ! command -v prometheus >/dev/null 2>&1; then
     log "installing Debian's prometheus with apt"
-    export DEBIAN_FRONTEND=noninteractive
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    "$ROOT/scripts/apt-install.sh" prometheus
   fi
   command -v prometheus
 }

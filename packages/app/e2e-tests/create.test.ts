@@ -1,7 +1,13 @@
 import { expect, Page, test } from '@playwright/test';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { screenshots, signInAsGuest, templateCard } from './helpers';
+import {
+  fillRepository,
+  pickPlatformOwner,
+  screenshots,
+  signInAsGuest,
+  templateCard,
+} from './helpers';
 
 // The golden-path template in the portal: its form validates, and its delivery
 // steps run in the real backend (the ladder comes from the delivery plugin,
@@ -19,11 +25,7 @@ test('the containerised service template validates its form and runs its deliver
 
   // The service: a name that cannot be a Kubernetes name is refused.
   await page.getByLabel('Name').fill('Orders API');
-  await page.getByRole('textbox', { name: 'Owner' }).fill('platform');
-  await page
-    .getByRole('option', { name: /platform/i })
-    .first()
-    .click();
+  await pickPlatformOwner(page);
   await page.getByRole('textbox', { name: 'System' }).click();
   await page.getByRole('option').first().click();
   await page.getByRole('button', { name: 'Next' }).click();
@@ -37,10 +39,7 @@ test('the containerised service template validates its form and runs its deliver
   await page.getByRole('button', { name: 'Next' }).click();
 
   // Repository.
-  await page.getByRole('textbox', { name: 'Owner' }).fill('acme');
-  await page.keyboard.press('Tab');
-  await page.getByRole('textbox', { name: 'Repository' }).fill('orders-api');
-  await page.keyboard.press('Tab');
+  await fillRepository(page, 'acme', 'orders-api');
   await page.getByRole('button', { name: 'Review' }).click();
   await expect(
     page.getByRole('row', { name: /Environment ladder\s+Standard/ }),
@@ -105,11 +104,7 @@ test('the Create page offers the three golden paths, and the Go service form rea
     .getByRole('button', { name: 'Choose' })
     .click();
   await page.getByLabel('Name').fill('stock-api');
-  await page.getByRole('textbox', { name: 'Owner' }).fill('platform');
-  await page
-    .getByRole('option', { name: /platform/i })
-    .first()
-    .click();
+  await pickPlatformOwner(page);
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByLabel('Environment ladder').click();
   await page.getByRole('option', { name: /Regulated/ }).click();
@@ -123,10 +118,7 @@ test('the Create page offers the three golden paths, and the Go service form rea
   ).toBeVisible();
   await page.getByLabel('Delivery CLI package (optional)').fill('');
   await page.getByRole('button', { name: 'Next' }).click();
-  await page.getByRole('textbox', { name: 'Owner' }).fill('acme');
-  await page.keyboard.press('Tab');
-  await page.getByRole('textbox', { name: 'Repository' }).fill('stock-api');
-  await page.keyboard.press('Tab');
+  await fillRepository(page, 'acme', 'stock-api');
   await page.getByRole('button', { name: 'Review' }).click();
   await expect(
     page.getByRole('row', { name: /Environment ladder\s+Regulated/ }),
@@ -186,17 +178,10 @@ test('the template editor previews the template with a dry run', async ({
 }) => {
   await loadIntoTemplateEditor(page, 'containerised-service');
   await page.getByLabel('Name').fill('orders-api');
-  await page.getByRole('textbox', { name: 'Owner' }).fill('platform');
-  await page
-    .getByRole('option', { name: /platform/i })
-    .first()
-    .click();
+  await pickPlatformOwner(page);
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByRole('button', { name: 'Next' }).click();
-  await page.getByRole('textbox', { name: 'Owner' }).fill('acme');
-  await page.keyboard.press('Tab');
-  await page.getByRole('textbox', { name: 'Repository' }).fill('orders-api');
-  await page.keyboard.press('Tab');
+  await fillRepository(page, 'acme', 'orders-api');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
 
@@ -218,19 +203,12 @@ test("the onboarding template's dry run shows the pull request's files", async (
   page,
 }) => {
   await loadIntoTemplateEditor(page, 'onboard-repository');
-  await page.getByRole('textbox', { name: 'Owner' }).fill('acme');
-  await page.keyboard.press('Tab');
-  await page.getByRole('textbox', { name: 'Repository' }).fill('legacy-orders');
-  await page.keyboard.press('Tab');
+  await fillRepository(page, 'acme', 'legacy-orders');
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByLabel('Catalog entry').click();
   await page.getByRole('option', { name: 'Create its catalog entry' }).click();
   await page.getByLabel('Name').fill('legacy-orders');
-  await page.getByRole('textbox', { name: 'Owner' }).fill('platform');
-  await page
-    .getByRole('option', { name: /platform/i })
-    .first()
-    .click();
+  await pickPlatformOwner(page);
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByLabel('Health check path')).toHaveValue('/healthz');
   await page.getByRole('button', { name: 'Review' }).click();

@@ -40,3 +40,20 @@ export function templateCard(page: Page, title: string) {
     .filter({ has: page.getByRole('button', { name: 'Choose' }) })
     .last();
 }
+
+/** Picks the platform group in a template form's owner picker. */
+export async function pickPlatformOwner(page: Page) {
+  await page.getByRole('textbox', { name: 'Owner' }).fill('platform');
+  await page
+    .getByRole('option', { name: /platform/i })
+    .first()
+    .click();
+}
+
+/** Fills a template form's GitHub repository picker. */
+export async function fillRepository(page: Page, owner: string, repo: string) {
+  await page.getByRole('textbox', { name: 'Owner' }).fill(owner);
+  await page.keyboard.press('Tab');
+  await page.getByRole('textbox', { name: 'Repository' }).fill(repo);
+  await page.keyboard.press('Tab');
+}

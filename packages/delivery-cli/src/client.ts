@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { IDEMPOTENCY_KEY_HEADER } from '@backstage-delivery/plugin-delivery-common';
 import { CliError, ExitCode, ExitCodeValue } from './exitCodes';
 
 /** Statuses worth another try. */
@@ -23,9 +24,6 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
 }
-
-/** The header that makes a mutating request safe to repeat (the portal keeps its answer). */
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 /** An answer of the portal that is not a success. */
 export class ApiError extends CliError {
@@ -137,7 +135,9 @@ export class DeliveryApiClient {
             ...(this.options.token
               ? { authorization: `Bearer ${this.options.token}` }
               : {}),
-            ...(idempotencyKey ? { [IDEMPOTENCY_HEADER]: idempotencyKey } : {}),
+            ...(idempotencyKey
+              ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey }
+              : {}),
           },
           body:
             options.body !== undefined

@@ -76,3 +76,9 @@ export const ROLLOUT_STRATEGIES = ['rolling', 'blue-green', 'canary'] as const;
  * @public
  */
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
+
+/**
+ * The request header that makes a mutating API request safe to retry: the
+ * backend keeps the first answer under it and gives it again.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';

@@ -179,6 +179,8 @@ describe('the onboard-repository template', () => {
     let files: Map<string, string>;
     let log: string;
     let output: Record<string, any>;
+    /** The pull request's files on disk. */
+    let changes: string;
 
     beforeAll(async () => {
       github.requests.length = 0;
@@ -194,6 +196,7 @@ describe('the onboard-repository template', () => {
       });
       log = rendered.log;
       files = pullRequestFiles(rendered.files);
+      changes = join(rendered.dir, 'changes');
       output = rendered.result.output;
     });
 
@@ -325,17 +328,12 @@ describe('the onboard-repository template', () => {
     });
 
     it('writes overlays on the port and health path of the service, which kustomize builds', () => {
-      const built = buildOverlays(
-        (() => {
-          const dir = mkdtempSync(join(tmpdir(), 'onboard-'));
-          for (const [path, content] of files) {
-            mkdirSync(dirname(join(dir, path)), { recursive: true });
-            writeFileSync(join(dir, path), content);
-          }
-          return join(dir, 'deploy');
-        })(),
-        ['dev', 'staging', 'production', 'preview'],
-      );
+      const built = buildOverlays(join(changes, 'deploy'), [
+        'dev',
+        'staging',
+        'production',
+        'preview',
+      ]);
       expect(built.size).toBe(kubectl ? 4 : 0);
       for (const objects of built.values()) {
         const deployment = objects.find(o => o.kind === 'Deployment');

@@ -9,15 +9,12 @@
  * doubles of backend-test-utils, so tests sign requests with mockCredentials.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import deliveryPlugin from '../..';
+import { userInfoWithGroups } from './userInfo';
 
 export interface ReplicaOptions {
   port: number;
@@ -50,21 +47,7 @@ backend.add(mockServices.auth.factory());
 backend.add(mockServices.httpAuth.factory());
 backend.add(mockServices.permissions.factory());
 backend.add(catalogServiceMock.factory({ entities: options.entities }));
-backend.add(
-  createServiceFactory({
-    service: coreServices.userInfo,
-    deps: {},
-    factory: () => ({
-      async getUserInfo(credentials: any) {
-        const ref = credentials.principal.userEntityRef;
-        return {
-          userEntityRef: ref,
-          ownershipEntityRefs: [ref, ...(options.groups[ref] ?? [])],
-        };
-      },
-    }),
-  }),
-);
+backend.add(userInfoWithGroups(options.groups));
 backend.add(deliveryPlugin);
 backend.start().catch(error => {
   // eslint-disable-next-line no-console

@@ -6,10 +6,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConflictError, CustomErrorBase, InputError } from '@backstage/errors';
 import express from 'express';
+import { IDEMPOTENCY_KEY_HEADER } from '@backstage-delivery/plugin-delivery-common';
 import { IdempotencyStore } from '../../database/IdempotencyStore';
 
-/** The header a client sends to make a mutating request safe to retry. */
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** Set on an answer given again for a retried key. */
 export const REPLAYED_HEADER = 'Idempotency-Replayed';
 
@@ -56,14 +55,14 @@ export function idempotency(options: {
   const ttlMs = options.ttlMs ?? 24 * 60 * 60_000;
   const clock = options.clock ?? Date.now;
   return async (req, res, next) => {
-    const key = req.header(IDEMPOTENCY_HEADER);
+    const key = req.header(IDEMPOTENCY_KEY_HEADER);
     if (!MUTATING.has(req.method) || key === undefined) {
       next();
       return;
     }
     if (!KEY.test(key)) {
       throw new InputError(
-        `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters`,
+        `${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 visible ASCII characters`,
       );
     }
     let credentials: BackstageCredentials;
@@ -93,12 +92,12 @@ export function idempotency(options: {
     });
     if (claim.kind === 'mismatch') {
       throw new IdempotencyKeyReusedError(
-        `This ${IDEMPOTENCY_HEADER} was used for another request; use a new key for each request`,
+        `This ${IDEMPOTENCY_KEY_HEADER} was used for another request; use a new key for each request`,
       );
     }
     if (claim.kind === 'running') {
       throw new ConflictError(
-        `A request with this ${IDEMPOTENCY_HEADER} is still running; retry shortly`,
+        `A request with this ${IDEMPOTENCY_KEY_HEADER} is still running; retry shortly`,
       );
     }
     if (claim.kind === 'replay') {
