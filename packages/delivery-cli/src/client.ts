@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { IDEMPOTENCY_KEY_HEADER } from '@backstage-delivery/plugin-delivery-common';
 import { CliError, ExitCode, ExitCodeValue } from './exitCodes';
 
 /** Statuses worth another try. */
@@ -19,6 +18,13 @@ export interface ClientOptions {
   log?: (message: string) => void;
   random?: () => number;
 }
+
+/**
+ * delivery-common's IDEMPOTENCY_KEY_HEADER, written out: importing it would
+ * put all of delivery-common (permissions, schemas) into the one-file CLI
+ * the portal serves.
+ */
+const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
