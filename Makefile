@@ -24,7 +24,7 @@ export BACKSTAGE_TEST_DISABLE_DOCKER ?= 1
 
 WORKSPACE_MANIFESTS := package.json yarn.lock $(wildcard packages/*/package.json plugins/*/package.json)
 
-.PHONY: help install start start-kubernetes test tsc lint unit e2e generate clean
+.PHONY: help install start start-kubernetes test tsc lint unit e2e generate clean bench
 
 help:
 	@echo "make start   run the portal (http://localhost:3000) with SQLite and demo data"
@@ -32,6 +32,7 @@ help:
 	@echo "make start-kubernetes   make start, plus the local Kubernetes test cluster (live state, previews)"
 	@echo "make tsc | lint | unit | e2e   run one group of checks"
 	@echo "make generate   regenerate code from the OpenAPI contract"
+	@echo "make bench   two portal replicas on PostgreSQL + Redis under load: p50/p95 next to their anchors (not part of make test)"
 	@echo "make clean   remove build output and installed dependencies"
 
 node_modules/.yarn-state.yml: $(WORKSPACE_MANIFESTS)
@@ -67,6 +68,10 @@ tsc lint unit e2e: install
 
 generate: install
 	yarn generate:openapi
+
+# Not part of make test: seeds (once) and loads PostgreSQL, starts two replicas.
+bench: install
+	yarn workspace @backstage-delivery/plugin-delivery-backend bench:portal
 
 clean:
 	rm -rf node_modules packages/*/node_modules plugins/*/node_modules dist-types e2e-test-report

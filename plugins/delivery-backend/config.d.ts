@@ -340,6 +340,12 @@ export interface Config {
       };
       /** Whether DORA's change-failure rate counts releases that made a metric worse. Default false. */
       countWorseAsFailures?: boolean;
+      /**
+       * How long organisation-wide DORA, pipeline and scorecard figures are
+       * kept in the cache (shared by replicas through backend.cache).
+       * Default 1m; 0 computes every request.
+       */
+      organisationCacheTtl?: string | HumanDuration;
     };
 
     /**

@@ -18,21 +18,17 @@ import { ScorecardStore } from '../database/ScorecardStore';
 import { GATE_NAMES } from '../domain/types';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { createLedgerServices } from '../service/createServices';
+import {
+  ARTIFACTS_PER_COMPONENT,
+  BENCH_NOW,
+  benchComponent,
+  benchUuid,
+  PROMOTIONS_PER_COMPONENT,
+  seedBenchLedger,
+} from './seed';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 2000);
-const ARTIFACTS_PER_COMPONENT = 100;
-const PROMOTIONS_PER_COMPONENT = 250;
-const ENVIRONMENTS = ['dev', 'staging', 'production'];
-const NOW = Date.parse('2026-11-27T12:00:00Z');
-const STATES = [
-  'succeeded',
-  'succeeded',
-  'succeeded',
-  'failed',
-  'refused',
-  'rolled-back',
-  'aborted',
-];
+const NOW = BENCH_NOW;
 
 async function connect(
   engine: string,
@@ -72,109 +68,8 @@ async function connect(
   };
 }
 
-const uuid = (kind: number, n: number) =>
-  `00000000-0000-4000-${(8000 + kind).toString()}-${n
-    .toString(16)
-    .padStart(12, '0')}`;
-const component = (c: number) =>
-  `component:default/svc-${c.toString().padStart(4, '0')}`;
-
-async function seed(knex: Knex) {
-  const started = Date.now();
-  for (let c = 0; c < COMPONENTS; c++) {
-    const ref = component(c);
-    const artifacts = [];
-    const tags = [];
-    const evidence = [];
-    for (let a = 0; a < ARTIFACTS_PER_COMPONENT; a++) {
-      const id = uuid(1, c * ARTIFACTS_PER_COMPONENT + a);
-      const createdAt = NOW - (ARTIFACTS_PER_COMPONENT - a) * 3_600_000;
-      artifacts.push({
-        id,
-        component_ref: ref,
-        digest: `sha256:${(c * 1000 + a).toString(16).padStart(64, '0')}`,
-        image_repository: `ghcr.io/acme/svc-${c}`,
-        commit_sha: (c * 1000 + a).toString(16).padStart(40, '0'),
-        commit_time: createdAt - 600_000,
-        branch: 'main',
-        build_id: String(a),
-        created_by: 'ci',
-        created_at: createdAt,
-      });
-      tags.push({
-        component_ref: ref,
-        tag: `1.0.${a}`,
-        artifact_id: id,
-        created_by: 'ci',
-        created_at: createdAt,
-      });
-      for (const kind of ['unit-test', 'image-scan']) {
-        evidence.push({
-          artifact_id: id,
-          kind,
-          result: 'passed',
-          status: 'reported',
-          summary:
-            kind === 'image-scan'
-              ? '{"vulnerabilities":{"critical":0,"high":1}}'
-              : null,
-          reported_by: 'ci',
-          reported_at: createdAt + 60_000,
-        });
-      }
-    }
-    const promotions = [];
-    const releases = new Map<string, object>();
-    for (let p = 0; p < PROMOTIONS_PER_COMPONENT; p++) {
-      const env = ENVIRONMENTS[p % 3];
-      const artifactIndex = Math.min(
-        ARTIFACTS_PER_COMPONENT - 1,
-        Math.floor(p / 2.5),
-      );
-      const createdAt = NOW - (PROMOTIONS_PER_COMPONENT - p) * 1_400_000;
-      const state = STATES[p % STATES.length];
-      const id = uuid(2, c * PROMOTIONS_PER_COMPONENT + p);
-      promotions.push({
-        id,
-        component_ref: ref,
-        environment: env,
-        ladder: 'standard',
-        artifact_id: uuid(1, c * ARTIFACTS_PER_COMPONENT + artifactIndex),
-        kind: 'normal',
-        state,
-        requested_by: 'ci',
-        gates: '[]',
-        required_approvals: env === 'production' ? 1 : 0,
-        created_at: createdAt,
-        updated_at: createdAt + 600_000,
-        completed_at: createdAt + 600_000,
-      });
-      if (state === 'succeeded') {
-        releases.set(env, {
-          component_ref: ref,
-          environment: env,
-          promotion_id: id,
-          artifact_id: uuid(1, c * ARTIFACTS_PER_COMPONENT + artifactIndex),
-          released_at: createdAt + 600_000,
-          released_by: 'ci',
-        });
-      }
-    }
-    await knex.batchInsert('delivery_artifacts', artifacts, 500);
-    await knex.batchInsert('delivery_artifact_tags', tags, 500);
-    await knex.batchInsert('delivery_evidence', evidence, 500);
-    await knex.batchInsert('delivery_promotions', promotions, 500);
-    await knex.batchInsert('delivery_releases', [...releases.values()], 500);
-    if (c % 250 === 249) {
-      process.stdout.write(
-        `  seeded ${c + 1} components (${Math.round(
-          (Date.now() - started) / 1000,
-        )} s)\n`,
-      );
-    }
-  }
-  return Date.now() - started;
-}
+const uuid = benchUuid;
+const component = benchComponent;
 
 async function time(
   label: string,
@@ -211,7 +106,9 @@ async function main() {
         COMPONENTS * PROMOTIONS_PER_COMPONENT
       } promotions on ${engine}…`,
     );
-    const seedMs = await seed(knex);
+    const seedMs = await seedBenchLedger(knex, COMPONENTS, message =>
+      console.log(message),
+    );
     console.log(`Seeded in ${(seedMs / 1000).toFixed(1)} s`);
     if (engine === 'pg') await knex.raw('ANALYZE');
 

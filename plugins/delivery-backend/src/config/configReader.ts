@@ -46,6 +46,7 @@ export function duration(
   key: string,
   path: string,
   fallbackMs: number,
+  allowZero = false,
 ): number {
   if (!config?.has(key)) return fallbackMs;
   let ms: number;
@@ -56,8 +57,11 @@ export function duration(
   } catch (error) {
     throw invalid(`${path}.${key}`, (error as Error).message);
   }
-  if (!(ms > 0)) {
-    throw invalid(`${path}.${key}`, 'must be longer than zero');
+  if (allowZero ? !(ms >= 0) : !(ms > 0)) {
+    throw invalid(
+      `${path}.${key}`,
+      allowZero ? 'must not be negative' : 'must be longer than zero',
+    );
   }
   return ms;
 }

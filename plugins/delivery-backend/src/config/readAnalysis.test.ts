@@ -19,6 +19,7 @@ describe('reading analysis and metrics config', () => {
         prometheus: { baseUrl: 'http://prometheus:9090', timeout: '3s' },
         comparison: { window: '15m', tolerance: 0.2 },
         countWorseAsFailures: true,
+        organisationCacheTtl: '0s',
       },
       ladders: {
         standard: {
@@ -63,7 +64,9 @@ describe('reading analysis and metrics config', () => {
       },
       comparison: { windowMs: 900_000, tolerance: 0.2, intervalMs: 60_000 },
       countWorseAsFailures: true,
+      organisationCacheTtlMs: 0,
     });
+    expect(read({}).metrics.organisationCacheTtlMs).toBe(60_000);
   });
 
   it.each([
@@ -78,6 +81,10 @@ describe('reading analysis and metrics config', () => {
         },
       },
       "Invalid delivery config at 'delivery.ladders.l': environment 'prod' has analysis queries, so configure delivery.metrics.prometheus.baseUrl",
+    ],
+    [
+      { metrics: { organisationCacheTtl: { minutes: -1 } } },
+      "Invalid delivery config at 'delivery.metrics.organisationCacheTtl': must not be negative",
     ],
     [
       { metrics: { prometheus: { baseUrl: 'prometheus:9090' } } },

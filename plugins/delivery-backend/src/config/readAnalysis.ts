@@ -11,7 +11,12 @@ import type { MetricsSettings } from './types';
 
 export function readMetrics(config: Config | undefined): MetricsSettings {
   const path = 'delivery.metrics';
-  checkKeys(config, path, ['prometheus', 'comparison', 'countWorseAsFailures']);
+  checkKeys(config, path, [
+    'prometheus',
+    'comparison',
+    'countWorseAsFailures',
+    'organisationCacheTtl',
+  ]);
   const prometheus = config?.getOptionalConfig('prometheus');
   checkKeys(prometheus, `${path}.prometheus`, ['baseUrl', 'token', 'timeout']);
   const comparison = config?.getOptionalConfig('comparison');
@@ -64,6 +69,13 @@ export function readMetrics(config: Config | undefined): MetricsSettings {
     },
     countWorseAsFailures:
       config?.getOptionalBoolean('countWorseAsFailures') ?? false,
+    organisationCacheTtlMs: duration(
+      config,
+      'organisationCacheTtl',
+      path,
+      60_000,
+      true,
+    ),
   };
 }
 

@@ -192,6 +192,8 @@ export interface MetricsSettings {
   };
   /** Whether DORA's change-failure rate counts releases that made a metric worse. */
   countWorseAsFailures: boolean;
+  /** How long organisation-wide metrics are kept in the cache; 0 keeps none. */
+  organisationCacheTtlMs: number;
 }
 
 /** `delivery.metrics.prometheus`. */

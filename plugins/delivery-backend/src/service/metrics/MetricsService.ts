@@ -32,9 +32,6 @@ export interface MetricsQuery {
   days?: number;
 }
 
-/** How long organisation-wide figures are kept: they read the whole ledger. */
-const ORGANISATION_CACHE_TTL_MS = 60_000;
-
 /** Delivery metrics for a component, an owner, a system or the organisation. */
 export class MetricsService {
   private readonly store: MetricsStore;
@@ -154,7 +151,8 @@ export class MetricsService {
 
   /**
    * Organisation-wide answers read the whole ledger and are the same for
-   * every caller: keep them a minute in the plugin's cache (shared by
+   * every caller: keep them delivery.metrics.organisationCacheTtl (default a
+   * minute) in the plugin's cache (shared by
    * replicas when the cache is Redis). Narrower scopes are always fresh.
    */
   private async organisationCached<T extends object>(
@@ -162,14 +160,17 @@ export class MetricsService {
     key: string,
     compute: () => Promise<T>,
   ): Promise<T> {
-    if (!this.cache || scope.kind !== 'organisation') return compute();
+    const ttl = this.config.metrics.organisationCacheTtlMs;
+    if (!this.cache || ttl === 0 || scope.kind !== 'organisation') {
+      return compute();
+    }
     const cacheKey = `metrics:v1:${key}`;
     const cached = await this.cache.get(cacheKey).catch(() => undefined);
     if (cached) return cached as unknown as T;
     const value = await compute();
     await this.cache
       .set(cacheKey, value as unknown as JsonObject, {
-        ttl: ORGANISATION_CACHE_TTL_MS,
+        ttl,
       })
       .catch(() => undefined);
     return value;
