@@ -343,7 +343,7 @@ export interface Config {
       /**
        * How long organisation-wide DORA, pipeline and scorecard figures are
        * kept in the cache (shared by replicas through backend.cache).
-       * Default 1m; 0 computes every request.
+       * Default 0s: computed on every request from the metrics kept per day.
        */
       organisationCacheTtl?: string | HumanDuration;
     };

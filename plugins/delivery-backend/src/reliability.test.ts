@@ -360,6 +360,8 @@ describeOnPostgres('two replicas sharing Redis as their cache', () => {
       cache: { store: 'redis', connection: `redis://127.0.0.1:${redisPort}` },
       delivery: {
         ladders: { standard: { environments: [{ name: 'dev' }] } },
+        // Organisation-wide figures go through the cache too.
+        metrics: { organisationCacheTtl: '1m' },
       },
       entities: [
         {

@@ -19,7 +19,7 @@ describe('reading analysis and metrics config', () => {
         prometheus: { baseUrl: 'http://prometheus:9090', timeout: '3s' },
         comparison: { window: '15m', tolerance: 0.2 },
         countWorseAsFailures: true,
-        organisationCacheTtl: '0s',
+        organisationCacheTtl: '1m',
       },
       ladders: {
         standard: {
@@ -64,9 +64,9 @@ describe('reading analysis and metrics config', () => {
       },
       comparison: { windowMs: 900_000, tolerance: 0.2, intervalMs: 60_000 },
       countWorseAsFailures: true,
-      organisationCacheTtlMs: 0,
+      organisationCacheTtlMs: 60_000,
     });
-    expect(read({}).metrics.organisationCacheTtlMs).toBe(60_000);
+    expect(read({}).metrics.organisationCacheTtlMs).toBe(0);
   });
 
   it.each([

@@ -73,7 +73,7 @@ export function readMetrics(config: Config | undefined): MetricsSettings {
       config,
       'organisationCacheTtl',
       path,
-      60_000,
+      0,
       true,
     ),
   };

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import type { MetricComparison } from '../domain/analysis';
-import { json, keysetPage, num, opt, Page } from './util';
+import { MetricDayStore } from './MetricDayStore';
+import { inTransaction, json, keysetPage, num, opt, Page } from './util';
 
 /** A release's before/after comparison, as stored. */
 export interface ReleaseComparison {
@@ -65,21 +66,25 @@ export class ComparisonStore {
 
   /** Stores a comparison; a second one for the same release is ignored. */
   async insert(c: ReleaseComparison): Promise<void> {
-    await this.db(TABLE)
-      .insert({
-        promotion_id: c.promotionId,
-        component_ref: c.componentRef,
-        environment: c.environment,
-        digest: c.digest,
-        previous_digest: c.previousDigest ?? null,
-        live_at: c.liveAt,
-        window_ms: c.windowMs,
-        worse: c.worse,
-        metrics: JSON.stringify(c.metrics),
-        computed_at: c.computedAt,
-      })
-      .onConflict('promotion_id')
-      .ignore();
+    await inTransaction(this.db, async trx => {
+      await trx(TABLE)
+        .insert({
+          promotion_id: c.promotionId,
+          component_ref: c.componentRef,
+          environment: c.environment,
+          digest: c.digest,
+          previous_digest: c.previousDigest ?? null,
+          live_at: c.liveAt,
+          window_ms: c.windowMs,
+          worse: c.worse,
+          metrics: JSON.stringify(c.metrics),
+          computed_at: c.computedAt,
+        })
+        .onConflict('promotion_id')
+        .ignore();
+      // A worse release may count as a failed change (countWorseAsFailures).
+      await new MetricDayStore(trx).promotionChanged(c.promotionId);
+    });
   }
 
   async get(promotionId: string): Promise<ReleaseComparison | undefined> {

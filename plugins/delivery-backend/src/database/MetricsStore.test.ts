@@ -1,7 +1,8 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { Promotion } from '../domain/types';
 import { Ledger } from './Ledger';
-import { DoraQuery } from '../domain/metrics';
+import { DoraQuery, PipelineQuery } from '../domain/metrics';
+import { MetricDayStore } from './MetricDayStore';
 import { MetricsStore } from './MetricsStore';
 import { applyDatabaseMigrations } from './migrations';
 import { GATE_NAMES } from '../domain/types';
@@ -143,10 +144,33 @@ describe('MetricsStore', () => {
     ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
   });
 
+  /**
+   * The aggregate queries, each answer checked against the figures kept in
+   * the write path (MetricDayStore) where the window is whole days, as the
+   * service asks.
+   */
   async function create(databaseId: TestDatabaseId) {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
-    return { store: new Ledger(knex), metrics: new MetricsStore(knex) };
+    const queries = new MetricsStore(knex);
+    const days = new MetricDayStore(knex);
+    const wholeDays = (q: { from: number; to: number }) =>
+      q.from % DAY === 0 && q.to % DAY === 0;
+    const metrics = {
+      async dora(q: DoraQuery) {
+        const figures = await queries.dora(q);
+        const kept = wholeDays(q) ? await days.dora(q) : figures;
+        expect(kept).toEqual(figures);
+        return figures;
+      },
+      async pipeline(q: PipelineQuery) {
+        const { evidence, ...figures } = await queries.pipeline(q);
+        const kept = wholeDays(q) ? await days.pipeline(q) : figures;
+        expect(kept).toEqual(figures);
+        return { ...figures, evidence };
+      },
+    };
+    return { store: new Ledger(knex), metrics, knex };
   }
 
   const query = (overrides: Partial<DoraQuery> = {}): DoraQuery => ({

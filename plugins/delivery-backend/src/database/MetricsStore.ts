@@ -6,18 +6,16 @@ import type {
   PipelineFigures,
   PipelineQuery,
 } from '../domain/metrics';
+import {
+  CHANGE_STATES,
+  FAILED_STATES,
+  LIVE_STATES,
+} from '../domain/metricDays';
 
 interface Fragment {
   sql: string;
   bindings: Knex.Value[];
 }
-
-/** Production promotions went live in these states (rolled back ones too). */
-const LIVE_STATES = ['succeeded', 'rolled-back'];
-/** Changes that failed in production. */
-const FAILED_STATES = ['failed', 'errored', 'rolled-back'];
-/** Every production change that reached a deployment. */
-const CHANGE_STATES = ['succeeded', 'failed', 'errored', 'rolled-back'];
 
 /**
  * Row number `rn` of `n` sorted values is the q-quantile (nearest rank) when
@@ -407,7 +405,10 @@ export class MetricsStore {
     return result;
   }
 
-  private async evidenceByKind(q: PipelineQuery) {
+  /** Evidence reported in the window, by kind. */
+  async evidenceByKind(
+    q: Pick<PipelineQuery, 'from' | 'to' | 'componentRefs'>,
+  ) {
     const scope = this.scope(q.componentRefs, 'a');
     const { rows } = await this.run(
       `SELECT e.kind, COUNT(*) AS reported,

@@ -12,7 +12,17 @@ import {
 import type { PersonBehind } from '../domain/people';
 import { ACTIVE } from './ArtifactStore';
 import { ApprovalRow, PromotionRow, RolloutEventRow } from './rows';
-import { insertUnique, json, keysetPage, num, opt, optNum, Page } from './util';
+import { MetricDayStore } from './MetricDayStore';
+import {
+  inTransaction,
+  insertUnique,
+  json,
+  keysetPage,
+  num,
+  opt,
+  optNum,
+  Page,
+} from './util';
 
 export interface PromotionFilter {
   componentRef?: string;
@@ -74,7 +84,24 @@ export class PromotionStore {
           ? promotion.completedAt ?? null
           : null),
     };
-    return insertUnique(this.db, 'delivery_promotions', row);
+    return this.withMetrics(promotion.id, trx =>
+      insertUnique(trx, 'delivery_promotions', row),
+    );
+  }
+
+  /**
+   * Runs a write of a promotion and, when it wrote, recomputes the delivery
+   * metrics it touches, in one transaction.
+   */
+  private withMetrics(
+    promotionId: string,
+    write: (trx: Knex.Transaction) => Promise<boolean>,
+  ): Promise<boolean> {
+    return inTransaction(this.db, async trx => {
+      const wrote = await write(trx);
+      if (wrote) await new MetricDayStore(trx).promotionChanged(promotionId);
+      return wrote;
+    });
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
@@ -189,11 +216,14 @@ export class PromotionStore {
     // Live from its success on; a rollback later does not move it.
     if (to === 'succeeded') patch.went_live_at = options.now;
     if (options.outcome !== undefined) patch.outcome = options.outcome;
-    const updated = await this.promotions()
-      .where('id', id)
-      .whereIn('state', from)
-      .update(patch);
-    return updated === 1;
+    return this.withMetrics(
+      id,
+      async trx =>
+        (await trx<PromotionRow>('delivery_promotions')
+          .where('id', id)
+          .whereIn('state', from)
+          .update(patch)) === 1,
+    );
   }
 
   /**
@@ -263,14 +293,16 @@ export class PromotionStore {
 
   /** Records an approval or rejection; false if this approver already decided. */
   async addApproval(promotionId: string, approval: Approval): Promise<boolean> {
-    return insertUnique(this.db, 'delivery_approvals', {
-      promotion_id: promotionId,
-      approver_ref: approval.approverRef,
-      decision: approval.decision,
-      comment: approval.comment ?? null,
-      outside_committing_team: approval.outsideCommittingTeam ?? null,
-      created_at: approval.createdAt,
-    });
+    return this.withMetrics(promotionId, trx =>
+      insertUnique(trx, 'delivery_approvals', {
+        promotion_id: promotionId,
+        approver_ref: approval.approverRef,
+        decision: approval.decision,
+        comment: approval.comment ?? null,
+        outside_committing_team: approval.outsideCommittingTeam ?? null,
+        created_at: approval.createdAt,
+      }),
+    );
   }
 
   async listApprovals(

@@ -1,4 +1,6 @@
 import { Knex } from 'knex';
+import { DAY_MS, dayOf } from '../domain/metricDays';
+import { MetricDayStore } from './MetricDayStore';
 import { placeholders, rawRows } from './util';
 import type { ScorecardFacts } from '../domain/scorecard';
 
@@ -19,7 +21,13 @@ const CHUNK = 500;
  * 500 components — never a query per component.
  */
 export class ScorecardStore {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly options: {
+      /** Read incidents and skip attempts from the metrics kept per day (default), when built and `from` starts a day. */
+      metricDays?: boolean;
+    } = {},
+  ) {}
 
   async facts(q: ScorecardQuery): Promise<Map<string, ScorecardFacts>> {
     const facts = new Map<string, ScorecardFacts>();
@@ -30,14 +38,22 @@ export class ScorecardStore {
         incidents: { count: 0, open: 0 },
       });
     }
+    const kept =
+      (this.options.metricDays ?? true) &&
+      q.from % DAY_MS === 0 &&
+      (await new MetricDayStore(this.db).isBuilt());
     for (let i = 0; i < q.componentRefs.length; i += CHUNK) {
       const refs = q.componentRefs.slice(i, i + CHUNK);
       await Promise.all([
         this.production(refs, q, facts),
         this.latestArtifacts(refs, facts),
-        this.skipAttempts(refs, q, facts),
+        kept
+          ? this.keptSkipAttempts(refs, q, facts)
+          : this.skipAttempts(refs, q, facts),
         this.overduePreviews(refs, q, facts),
-        this.incidents(refs, q, facts),
+        kept
+          ? this.keptIncidents(refs, q, facts)
+          : this.incidents(refs, q, facts),
       ]);
     }
     return facts;
@@ -166,6 +182,60 @@ export class ScorecardStore {
     }
   }
 
+  /** Refused requests that tried to skip an environment, from the metrics kept per day. */
+  private async keptSkipAttempts(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    const rows = await this.rows(
+      `SELECT component_ref, SUM(skip_attempts) AS n
+       FROM delivery_metric_days
+       WHERE component_ref IN (${placeholders(refs)}) AND day >= ?
+       GROUP BY component_ref`,
+      [...refs, dayOf(q.from)],
+    );
+    for (const r of rows) {
+      facts.get(String(r.component_ref))!.skipAttempts = Number(r.n);
+    }
+  }
+
+  /** Incidents, open ones and the slowest restore, from the metrics kept per day. */
+  private async keptIncidents(
+    refs: string[],
+    q: ScorecardQuery,
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    if (q.production.length === 0) return;
+    const rows = await this.rows(
+      `SELECT component_ref, SUM(incidents) AS n, SUM(restored) AS restored,
+         MAX(slowest_restore_ms) AS slowest
+       FROM delivery_metric_days
+       WHERE component_ref IN (${placeholders(refs)})
+         AND environment IN (${placeholders(q.production)})
+         AND day >= ? AND incidents > 0
+       GROUP BY component_ref`,
+      [...refs, ...q.production, dayOf(q.from)],
+    );
+    this.setIncidents(rows, facts);
+  }
+
+  private setIncidents(
+    rows: Record<string, unknown>[],
+    facts: Map<string, ScorecardFacts>,
+  ) {
+    for (const r of rows) {
+      const n = Number(r.n);
+      facts.get(String(r.component_ref))!.incidents = {
+        count: n,
+        open: n - Number(r.restored),
+        ...(r.slowest !== null && r.slowest !== undefined
+          ? { slowestMs: Number(r.slowest) }
+          : {}),
+      };
+    }
+  }
+
   /** As the DORA time to restore, grouped by component. */
   private async incidents(
     refs: string[],
@@ -203,16 +273,7 @@ export class ScorecardStore {
        FROM durations GROUP BY component_ref`,
       [...refs, ...q.production, q.from, ...refs, ...q.production, q.from],
     );
-    for (const r of rows) {
-      const n = Number(r.n);
-      facts.get(String(r.component_ref))!.incidents = {
-        count: n,
-        open: n - Number(r.restored),
-        ...(r.slowest !== null && r.slowest !== undefined
-          ? { slowestMs: Number(r.slowest) }
-          : {}),
-      };
-    }
+    this.setIncidents(rows, facts);
   }
 
   private rows(sql: string, bindings: Knex.Value[]) {

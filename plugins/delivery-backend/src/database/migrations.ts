@@ -3,6 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import { MetricDayStore } from './MetricDayStore';
 
 const migrationsDir = resolvePackagePath(
   '@backstage-delivery/plugin-delivery-backend',
@@ -21,6 +22,8 @@ export async function applyDatabaseMigrations(
     directory: migrationsDir,
     tableName: 'delivery_knex_migrations',
   });
+  // Delivery metrics kept in the write path are built from the ledger once.
+  await new MetricDayStore(knex).ensureBuilt();
 }
 
 /** Rolls every delivery migration back (used by tests). */

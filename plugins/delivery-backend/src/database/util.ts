@@ -85,11 +85,34 @@ export async function insertReturningId(
   return num(typeof inserted === 'object' ? inserted.id : inserted);
 }
 
-function clientOf(db: Knex | Knex.Transaction): 'pg' | 'mysql' | 'sqlite' {
+export function clientOf(
+  db: Knex | Knex.Transaction,
+): 'pg' | 'mysql' | 'sqlite' {
   const client = String(db.client.config.client);
   if (client === 'pg') return 'pg';
   if (client.includes('mysql')) return 'mysql';
   return 'sqlite';
+}
+
+/** Runs `fn` in the caller's transaction, or in one of its own. */
+export function inTransaction<T>(
+  db: Knex | Knex.Transaction,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  return (db as Knex.Transaction).isTransaction
+    ? fn(db as Knex.Transaction)
+    : db.transaction(fn);
+}
+
+/**
+ * A locking read (SELECT … FOR UPDATE) on PostgreSQL and MySQL, where it also
+ * reads the latest committed rows; SQLite serialises writers anyway.
+ */
+export function forUpdate(
+  db: Knex | Knex.Transaction,
+  query: Knex.QueryBuilder,
+): Knex.QueryBuilder {
+  return clientOf(db) === 'sqlite' ? query : query.forUpdate();
 }
 
 /** Runs raw SQL and returns its rows, whatever the engine's result shape. */

@@ -19,7 +19,8 @@ describe('deploymentBand', () => {
 
 describe('doraReport', () => {
   it('fills the buckets without changes, in seconds, with rates where they exist', () => {
-    const window = doraWindow(3, Date.UTC(2026, 10, 27));
+    // Three whole days, today (the 26th, until 15:00) the last of them.
+    const window = doraWindow(3, Date.UTC(2026, 10, 26, 15));
     const report = doraReport(
       {
         deployments: 2,
@@ -91,5 +92,9 @@ describe('doraReport', () => {
       },
     ]);
     expect(doraWindow(90, 0).bucketMs).toBe(7 * DAY);
+    expect(doraWindow(1, Date.UTC(2026, 10, 26, 23, 59))).toMatchObject({
+      from: Date.UTC(2026, 10, 26),
+      to: Date.UTC(2026, 10, 27),
+    });
   });
 });

@@ -99,11 +99,15 @@ export function doraReport(
   };
 }
 
-/** Window and bucket length for a number of days ending at `now`. */
+/**
+ * Window and bucket length for a number of whole UTC days, today (until
+ * `now`) the last of them — the days the metrics kept in the write path hold.
+ */
 export function doraWindow(days: number, now: number) {
+  const tomorrow = (Math.floor(now / DAY) + 1) * DAY;
   return {
-    from: now - days * DAY,
-    to: now,
+    from: tomorrow - days * DAY,
+    to: tomorrow,
     days,
     bucketMs: days <= 31 ? DAY : 7 * DAY,
   };

@@ -5,6 +5,8 @@ import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { ComponentCatalog, componentsInScope } from '../../catalog/catalog';
 import type { DeliveryConfig } from '../../config/types';
+import { MetricDayStore } from '../../database/MetricDayStore';
+import { DAY_MS } from '../../domain/metricDays';
 import { MetricsStore } from '../../database/MetricsStore';
 import { ScorecardStore } from '../../database/ScorecardStore';
 import {
@@ -35,6 +37,8 @@ export interface MetricsQuery {
 /** Delivery metrics for a component, an owner, a system or the organisation. */
 export class MetricsService {
   private readonly store: MetricsStore;
+  private readonly days: MetricDayStore;
+  private built = false;
   private readonly scorecards: ScorecardStore;
 
   private readonly config: DeliveryConfig;
@@ -48,10 +52,21 @@ export class MetricsService {
     cache?: CacheService;
   }) {
     this.store = new MetricsStore(options.knex);
+    this.days = new MetricDayStore(options.knex);
     this.scorecards = new ScorecardStore(options.knex);
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
     this.cache = options.cache;
+  }
+
+  /**
+   * Whether the metrics kept in the write path are built (they are once the
+   * plugin has started); until then the figures come from the ledger's
+   * aggregate queries, which give the same answers more slowly.
+   */
+  private async kept(): Promise<boolean> {
+    this.built ||= await this.days.isBuilt();
+    return this.built;
   }
 
   /** The scope of a metrics request: one component, an owner, a system, or all. */
@@ -100,12 +115,15 @@ export class MetricsService {
       `dora:${query.days ?? 30}`,
       async () => {
         const window = doraWindow(query.days ?? 30, this.clock());
-        const figures = await this.store.dora({
+        const q = {
           ...window,
           production: productionEnvironments(this.config.ladders),
           componentRefs,
           countWorse: this.config.metrics.countWorseAsFailures,
-        });
+        };
+        const figures = (await this.kept())
+          ? await this.days.dora(q)
+          : await this.store.dora(q);
         const report = doraReport(figures, window, scope);
         if (!this.config.metrics.countWorseAsFailures) return report;
         return {
@@ -135,12 +153,18 @@ export class MetricsService {
     componentRefs: string[] | undefined,
   ): Promise<PipelineMetrics> {
     const window = doraWindow(days, this.clock());
-    const figures = await this.store.pipeline({
+    const q = {
       from: window.from,
       to: window.to,
       componentRefs,
       gates: GATE_NAMES,
-    });
+    };
+    const figures = (await this.kept())
+      ? await Promise.all([
+          this.days.pipeline(q),
+          this.store.evidenceByKind(q),
+        ]).then(([kept, evidence]) => ({ ...kept, evidence }))
+      : await this.store.pipeline(q);
     return pipelineReport(
       figures,
       window,
@@ -151,9 +175,9 @@ export class MetricsService {
 
   /**
    * Organisation-wide answers read the whole ledger and are the same for
-   * every caller: keep them delivery.metrics.organisationCacheTtl (default a
-   * minute) in the plugin's cache (shared by
-   * replicas when the cache is Redis). Narrower scopes are always fresh.
+   * every caller: keep them delivery.metrics.organisationCacheTtl (default
+   * 0: not at all) in the plugin's cache (shared by replicas when the cache
+   * is Redis). Narrower scopes are always fresh.
    */
   private async organisationCached<T extends object>(
     scope: DoraMetrics['scope'],
@@ -190,7 +214,8 @@ export class MetricsService {
           productionEnvironments(this.config.ladders).map(p => p.environment),
         ),
       ],
-      from: now - settings.windowMs,
+      // Whole days, today the last of them, as the metrics kept per day hold.
+      from: doraWindow(Math.ceil(settings.windowMs / DAY_MS), now).from,
       now,
       previewGraceMs: settings.previewGraceMs,
     });

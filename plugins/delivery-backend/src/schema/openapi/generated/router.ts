@@ -1025,7 +1025,7 @@ export const spec = {
       get: {
         operationId: 'GetDoraMetrics',
         description:
-          'The four DORA keys over a window ending now, computed from the ledger: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond.',
+          "The four DORA keys over a window of whole UTC days ending today, kept in the ledger's write path: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond.",
         parameters: [
           {
             $ref: '#/components/parameters/componentQuery',
@@ -1054,7 +1054,7 @@ export const spec = {
             name: 'days',
             in: 'query',
             description:
-              'Length of the window in days, ending now. Default 30.',
+              'Length of the window in whole UTC days, today the last of them. Default 30.',
             schema: {
               type: 'integer',
               minimum: 1,
@@ -1084,7 +1084,7 @@ export const spec = {
       get: {
         operationId: 'GetPipelineMetrics',
         description:
-          "Where the pipeline spends its time and why it stops, over a window ending now: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation.",
+          "Where the pipeline spends its time and why it stops, over a window of whole UTC days ending today: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation.",
         parameters: [
           {
             $ref: '#/components/parameters/componentQuery',
@@ -1111,7 +1111,7 @@ export const spec = {
             name: 'days',
             in: 'query',
             description:
-              'Length of the window in days, ending now. Default 30.',
+              'Length of the window in whole UTC days, today the last of them. Default 30.',
             schema: {
               type: 'integer',
               minimum: 1,

@@ -372,7 +372,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description The four DORA keys over a window ending now, computed from the ledger: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond. */
+    /** @description The four DORA keys over a window of whole UTC days ending today, kept in the ledger's write path: for one component, the delivery components of an owner or a system, or the whole organisation (no filter). The definitions are part of the answer. Buckets are days for windows up to 31 days, weeks beyond. */
     get: operations['GetDoraMetrics'];
     put?: never;
     post?: never;
@@ -389,7 +389,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Where the pipeline spends its time and why it stops, over a window ending now: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation. */
+    /** @description Where the pipeline spends its time and why it stops, over a window of whole UTC days ending today: time from build to each environment, refused promotion requests by failed gate, approval wait, and evidence failure rates by kind; for one component, an owner's or a system's components, or the organisation. */
     get: operations['GetPipelineMetrics'];
     put?: never;
     post?: never;
@@ -2012,7 +2012,7 @@ export interface operations {
         owner?: components['schemas']['EntityRef'];
         /** @description Entity ref of the system, e.g. system:default/commerce. */
         system?: components['schemas']['EntityRef'];
-        /** @description Length of the window in days, ending now. Default 30. */
+        /** @description Length of the window in whole UTC days, today the last of them. Default 30. */
         days?: number;
       };
       header?: never;
@@ -2042,7 +2042,7 @@ export interface operations {
         owner?: components['schemas']['EntityRef'];
         /** @description Entity ref of the system. */
         system?: components['schemas']['EntityRef'];
-        /** @description Length of the window in days, ending now. Default 30. */
+        /** @description Length of the window in whole UTC days, today the last of them. Default 30. */
         days?: number;
       };
       header?: never;
