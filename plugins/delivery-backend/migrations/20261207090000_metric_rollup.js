@@ -50,6 +50,19 @@ exports.up = async function up(knex) {
     table.text('approval_waits').notNullable().comment('JSON array of ms');
     table.primary(['component_ref', 'ladder', 'environment', 'day']);
     table.index(['day', 'component_ref'], 'delivery_metric_days_day_idx');
+    // The scorecard sums these per component without reading the rows.
+    table.index(
+      [
+        'component_ref',
+        'day',
+        'environment',
+        'incidents',
+        'restored',
+        'slowest_restore_ms',
+        'skip_attempts',
+      ],
+      'delivery_metric_days_scorecard_idx',
+    );
   });
   // A change recomputes its component's days from the promotions created,
   // ended or live in them.

@@ -107,7 +107,8 @@ async function ledger(): Promise<Knex> {
       `Metric days built in ${((Date.now() - started) / 1000).toFixed(0)} s.`,
     );
   }
-  await knex.raw('ANALYZE');
+  // A ledger in service is vacuumed by autovacuum; a fresh one is not yet.
+  await knex.raw('VACUUM ANALYZE');
   return knex;
 }
 

@@ -3,7 +3,15 @@ import { Knex } from 'knex';
 import { shortDigest } from '../domain/describe';
 import { Artifact, ArtifactInput, Quarantine } from '../domain/types';
 import { ArtifactRow, ArtifactTagRow, QuarantineRow } from './rows';
-import { insertUnique, keysetPage, num, opt, optNum, Page } from './util';
+import {
+  insertUnique,
+  keysetQuery,
+  keysetRows,
+  num,
+  opt,
+  optNum,
+  Page,
+} from './util';
 
 /** Fields compared when the same artifact is recorded again. */
 const ARTIFACT_FIELDS: Array<keyof ArtifactInput> = [
@@ -151,11 +159,19 @@ export class ArtifactStore {
 
   async getArtifacts(ids: string[]): Promise<Map<string, Artifact>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db<ArtifactRow>('delivery_artifacts').whereIn(
-      'id',
-      [...new Set(ids)],
-    );
-    return new Map((await this.withTags(rows)).map(a => [a.id, a]));
+    const unique = [...new Set(ids)];
+    // The tags are read by id alongside, not after, the rows.
+    const [rows, tags] = await Promise.all([
+      this.db<ArtifactRow>('delivery_artifacts').whereIn('id', unique),
+      this.tagsOf(unique),
+    ]);
+    return new Map(withTagRows(rows, tags).map(a => [a.id, a]));
+  }
+
+  /** Every component with a build in the ledger. */
+  async componentRefs(): Promise<string[]> {
+    const rows = await this.db('delivery_artifacts').distinct('component_ref');
+    return rows.map(r => String(r.component_ref));
   }
 
   /** Artifacts of a component, newest first. */
@@ -164,16 +180,30 @@ export class ArtifactStore {
     limit: number;
     cursor?: string;
   }): Promise<Page<Artifact>> {
-    const page = await keysetPage<ArtifactRow, ArtifactRow>(
+    const query = keysetQuery(
       this.db<ArtifactRow>('delivery_artifacts').where(
         'component_ref',
         options.componentRef,
       ),
       options,
+    );
+    // The page's tags in the same round trip: by the page's ids, as a
+    // derived table (MySQL allows no LIMIT inside IN).
+    const [rows, tags] = await Promise.all([
+      query.clone(),
+      this.tagsOf(
+        this.db
+          .select('id')
+          .from(query.clone().clearSelect().select('id').as('page')),
+      ),
+    ]);
+    const page = keysetRows<ArtifactRow, ArtifactRow>(
+      rows,
+      options.limit,
       row => row,
     );
     return {
-      items: await this.withTags(page.items),
+      items: withTagRows(page.items, tags),
       nextCursor: page.nextCursor,
     };
   }
@@ -195,23 +225,18 @@ export class ArtifactStore {
 
   private async withTags(rows: ArtifactRow[]): Promise<Artifact[]> {
     if (rows.length === 0) return [];
-    const tags = await this.db<ArtifactTagRow>('delivery_artifact_tags')
-      .whereIn(
-        'artifact_id',
-        rows.map(r => r.id),
-      )
+    return withTagRows(rows, await this.tagsOf(rows.map(r => r.id)));
+  }
+
+  private tagsOf(
+    artifactIds: string[] | Knex.QueryBuilder,
+  ): Promise<ArtifactTagRow[]> {
+    return this.db<ArtifactTagRow>('delivery_artifact_tags')
+      .whereIn('artifact_id', artifactIds)
       .orderBy([
         { column: 'created_at', order: 'asc' },
         { column: 'tag', order: 'asc' },
       ]);
-    const byArtifact = new Map<string, string[]>();
-    for (const t of tags) {
-      byArtifact.set(t.artifact_id, [
-        ...(byArtifact.get(t.artifact_id) ?? []),
-        t.tag,
-      ]);
-    }
-    return rows.map(r => toArtifact(r, byArtifact.get(r.id) ?? []));
   }
 
   /** Whether the ledger holds anything at all. */
@@ -307,4 +332,15 @@ function toQuarantine(r: QuarantineRow): Quarantine {
     liftedBy: opt(r.lifted_by),
     liftedAt: optNum(r.lifted_at),
   };
+}
+
+function withTagRows(rows: ArtifactRow[], tags: ArtifactTagRow[]): Artifact[] {
+  const byArtifact = new Map<string, string[]>();
+  for (const t of tags) {
+    byArtifact.set(t.artifact_id, [
+      ...(byArtifact.get(t.artifact_id) ?? []),
+      t.tag,
+    ]);
+  }
+  return rows.map(r => toArtifact(r, byArtifact.get(r.id) ?? []));
 }

@@ -510,6 +510,38 @@ describe('Ledger stores', () => {
           p => p.id,
         ),
       ).toEqual(['r1']);
+      // The overview reads them for every environment in one query.
+      await store.promotions.insertPromotion(
+        promotion('r3', b.id, {
+          environment: 'production',
+          state: 'succeeded',
+          completedAt: 300,
+        }),
+        false,
+      );
+      await store.promotions.insertPromotion(
+        promotion('s1', b.id, {
+          environment: 'staging',
+          state: 'succeeded',
+          completedAt: 150,
+        }),
+        false,
+      );
+      const byEnvironment = await store.promotions.knownGoodIn(
+        COMPONENT,
+        ['production', 'staging', 'dev'],
+        10,
+      );
+      expect(
+        Object.fromEntries(
+          [...byEnvironment].map(([env, list]) => [env, list.map(p => p.id)]),
+        ),
+      ).toEqual({ production: ['r3', 'r1'], staging: ['s1'], dev: [] });
+      expect(
+        (await store.promotions.knownGoodIn(COMPONENT, ['production'], 1))
+          .get('production')!
+          .map(p => p.id),
+      ).toEqual(['r3']);
     });
 
     it('filters and pages promotions', async () => {

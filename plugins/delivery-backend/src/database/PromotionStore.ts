@@ -14,6 +14,7 @@ import { ACTIVE } from './ArtifactStore';
 import { ApprovalRow, PromotionRow, RolloutEventRow } from './rows';
 import { MetricDayStore } from './MetricDayStore';
 import {
+  groupByPromotion,
   inTransaction,
   insertUnique,
   json,
@@ -289,6 +290,47 @@ export class PromotionStore {
     return rows.map(toPromotion);
   }
 
+  /** knownGood for several environments in one query, by environment. */
+  async knownGoodIn(
+    componentRef: string,
+    environments: string[],
+    limit: number,
+  ): Promise<Map<string, Promotion[]>> {
+    const result = new Map<string, Promotion[]>(
+      environments.map(env => [env, []]),
+    );
+    if (environments.length === 0) return result;
+    // Each environment's newest rows, as a derived table: SQLite allows no
+    // ORDER BY or LIMIT on the parts of a UNION themselves.
+    const [first, ...rest] = environments.map((environment, i) =>
+      this.db.select('*').from(
+        this.promotions()
+          .where({
+            component_ref: componentRef,
+            environment,
+            state: 'succeeded',
+          })
+          .orderBy([
+            { column: 'completed_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .limit(limit)
+          .as(`k${i}`),
+      ),
+    );
+    const rows: PromotionRow[] = await (rest.length
+      ? first.unionAll(rest)
+      : first);
+    for (const row of rows) result.get(row.environment)?.push(toPromotion(row));
+    for (const list of result.values()) {
+      list.sort(
+        (a, b) =>
+          (b.completedAt ?? 0) - (a.completedAt ?? 0) || (b.id < a.id ? -1 : 1),
+      );
+    }
+    return result;
+  }
+
   // Approvals
 
   /** Records an approval or rejection; false if this approver already decided. */
@@ -371,20 +413,6 @@ export class PromotionStore {
       .whereIn('promotion_id', [...new Set(promotionIds)])
       .orderBy('id', 'asc') as Promise<Row[]>;
   }
-}
-
-function groupByPromotion<Row extends { promotion_id: string }, T>(
-  rows: Row[],
-  toItem: (row: Row) => T,
-): Map<string, T[]> {
-  const result = new Map<string, T[]>();
-  for (const row of rows) {
-    result.set(row.promotion_id, [
-      ...(result.get(row.promotion_id) ?? []),
-      toItem(row),
-    ]);
-  }
-  return result;
 }
 
 /** A promotion row as the domain sees it. */

@@ -14,7 +14,7 @@ export interface ScorecardQuery {
   previewGraceMs: number;
 }
 
-const CHUNK = 500;
+const CHUNK = 2000;
 
 /**
  * The facts behind the scorecard checks, a handful of grouped queries per
@@ -111,16 +111,18 @@ export class ScorecardStore {
   ) {
     const rows = await this.rows(
       `SELECT a.component_ref, a.id, a.base_image, e.result, e.summary
-       FROM delivery_artifacts a
+       FROM (
+         SELECT component_ref, MAX(created_at) AS created_at
+         FROM delivery_artifacts
+         WHERE component_ref IN (${placeholders(refs)})
+         GROUP BY component_ref
+       ) newest
+       JOIN delivery_artifacts a ON a.component_ref = newest.component_ref
+         AND a.created_at = newest.created_at
        LEFT JOIN delivery_evidence e ON e.id = (
          SELECT MAX(e2.id) FROM delivery_evidence e2
          WHERE e2.artifact_id = a.id AND e2.kind = 'image-scan'
-       )
-       WHERE a.component_ref IN (${placeholders(refs)})
-         AND a.created_at = (
-           SELECT MAX(a2.created_at) FROM delivery_artifacts a2
-           WHERE a2.component_ref = a.component_ref
-         )`,
+       )`,
       refs,
     );
     for (const r of rows) {

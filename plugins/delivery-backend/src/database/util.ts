@@ -61,9 +61,15 @@ export async function insertUnique(
   row: object,
 ): Promise<boolean> {
   try {
-    await db.transaction(async sp => {
-      await sp(table).insert(row);
-    });
+    // Inside a transaction, a savepoint: PostgreSQL aborts a transaction
+    // whose statement failed. Outside one, the insert alone.
+    if ((db as Knex.Transaction).isTransaction) {
+      await db.transaction(async sp => {
+        await sp(table).insert(row);
+      });
+    } else {
+      await db(table).insert(row);
+    }
     return true;
   } catch (error) {
     if (isUniqueViolation(error)) return false;
@@ -152,17 +158,13 @@ export function decodeCursor(cursor: string): [number, string | number] {
 }
 
 /**
- * One page of a query in keyset order, newest first by `created_at` then
- * `id`: the query is ordered, limited and started after the cursor here.
+ * A query in keyset order, newest first by `created_at` then `id`: ordered,
+ * limited to one row more than the page and started after the cursor.
  */
-export async function keysetPage<
-  Row extends { created_at: unknown; id: unknown },
-  T,
->(
+export function keysetQuery(
   query: Knex.QueryBuilder,
   page: { limit: number; cursor?: string },
-  toItem: (row: Row) => T,
-): Promise<Page<T>> {
+): Knex.QueryBuilder {
   query
     .orderBy([
       { column: 'created_at', order: 'desc' },
@@ -179,14 +181,50 @@ export async function keysetPage<
         ),
     );
   }
-  const rows: Row[] = await query;
-  const kept = rows.slice(0, page.limit);
+  return query;
+}
+
+/** The page of the rows a keysetQuery read. */
+export function keysetRows<Row extends { created_at: unknown; id: unknown }, T>(
+  rows: Row[],
+  limit: number,
+  toItem: (row: Row) => T,
+): Page<T> {
+  const kept = rows.slice(0, limit);
   const last = kept[kept.length - 1];
   return {
     items: kept.map(toItem),
     nextCursor:
-      rows.length > page.limit
+      rows.length > limit
         ? encodeCursor(num(last.created_at), last.id as string | number)
         : undefined,
   };
+}
+
+/** One page of a query in keyset order (keysetQuery). */
+export async function keysetPage<
+  Row extends { created_at: unknown; id: unknown },
+  T,
+>(
+  query: Knex.QueryBuilder,
+  page: { limit: number; cursor?: string },
+  toItem: (row: Row) => T,
+): Promise<Page<T>> {
+  const rows: Row[] = await keysetQuery(query, page);
+  return keysetRows(rows, page.limit, toItem);
+}
+
+/** Rows of a child table of promotions, by promotion. */
+export function groupByPromotion<Row extends { promotion_id: string }, T>(
+  rows: Row[],
+  toItem: (row: Row) => T,
+): Map<string, T[]> {
+  const result = new Map<string, T[]>();
+  for (const row of rows) {
+    result.set(row.promotion_id, [
+      ...(result.get(row.promotion_id) ?? []),
+      toItem(row),
+    ]);
+  }
+  return result;
 }

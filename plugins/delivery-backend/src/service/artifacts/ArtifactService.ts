@@ -134,7 +134,8 @@ export class ArtifactService {
   }
 
   async addEvidence(
-    artifactId: string,
+    /** The artifact, or its id (when the caller has not read it yet). */
+    artifactOrId: string | Artifact,
     input: {
       kind: EvidenceKind;
       result: EvidenceResult;
@@ -144,11 +145,14 @@ export class ArtifactService {
     actor: Actor,
   ): Promise<{ artifact: Artifact; evidence: Evidence }> {
     this.checkUrl('url', input.url);
-    const artifact = await this.requireArtifact(artifactId);
+    const artifact =
+      typeof artifactOrId === 'string'
+        ? await this.requireArtifact(artifactOrId)
+        : artifactOrId;
     const refusal = reportingRefusal(input.kind, actor, this.reporting);
     if (refusal) throw new NotAllowedError(refusal);
     const evidence = await this.ledger.evidence.addEvidence({
-      artifactId,
+      artifactId: artifact.id,
       ...input,
       reportedBy: actor.ref,
       reportedAt: this.clock(),

@@ -55,6 +55,8 @@ export interface GateEvidenceSource {
     environment: EnvironmentConfig | undefined,
     /** The component's entity, when the caller already resolved it. */
     entity?: Entity,
+    /** The artifact's latest evidence, when the caller already read it. */
+    latest?: Evidence[],
   ): Promise<{ evidence: Evidence[]; attestations: JudgedAttestation[] }>;
 }
 
@@ -205,16 +207,19 @@ export class AttestationService implements GateEvidenceSource {
     artifact: Artifact,
     environment: EnvironmentConfig | undefined,
     entity?: Entity,
+    known?: Evidence[],
   ): Promise<{ evidence: Evidence[]; attestations: JudgedAttestation[] }> {
     const { ledger } = this.options;
     const needed = (environment?.verifiedEvidence.length ?? 0) > 0;
-    const [latest, stored] = await Promise.all([
-      ledger.evidence.latestEvidence([artifact.id]),
+    const [evidence, stored] = await Promise.all([
+      known ??
+        ledger.evidence
+          .latestEvidence([artifact.id])
+          .then(latest => latest.get(artifact.id) ?? []),
       needed
         ? ledger.evidence.attestations(artifact.id)
         : Promise.resolve([] as StoredAttestation[]),
     ]);
-    const evidence = latest.get(artifact.id) ?? [];
     if (!environment || stored.length === 0) {
       return { evidence, attestations: [] };
     }

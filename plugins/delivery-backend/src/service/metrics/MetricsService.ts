@@ -5,6 +5,7 @@ import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { ComponentCatalog, componentsInScope } from '../../catalog/catalog';
 import type { DeliveryConfig } from '../../config/types';
+import { ArtifactStore } from '../../database/ArtifactStore';
 import { MetricDayStore } from '../../database/MetricDayStore';
 import { DAY_MS } from '../../domain/metricDays';
 import { MetricsStore } from '../../database/MetricsStore';
@@ -22,7 +23,11 @@ import {
   productionEnvironments,
 } from '../../domain/ladder';
 import { ownerRef } from '../../domain/refs';
-import { CheckResult, evaluateScorecard } from '../../domain/scorecard';
+import {
+  CheckResult,
+  evaluateScorecard,
+  ScorecardFacts,
+} from '../../domain/scorecard';
 import { GATE_NAMES } from '../../domain/types';
 import { componentRef } from '../components';
 
@@ -38,6 +43,7 @@ export interface MetricsQuery {
 export class MetricsService {
   private readonly store: MetricsStore;
   private readonly days: MetricDayStore;
+  private readonly artifacts: ArtifactStore;
   private built = false;
   private readonly scorecards: ScorecardStore;
 
@@ -54,6 +60,7 @@ export class MetricsService {
     this.store = new MetricsStore(options.knex);
     this.days = new MetricDayStore(options.knex);
     this.scorecards = new ScorecardStore(options.knex);
+    this.artifacts = new ArtifactStore(options.knex);
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
     this.cache = options.cache;
@@ -200,14 +207,11 @@ export class MetricsService {
     return value;
   }
 
-  /** Scorecards of catalog entities, from a few grouped queries. */
-  private async evaluate(
-    entities: Entity[],
-  ): Promise<Array<{ entity: Entity; ref: string; checks: CheckResult[] }>> {
+  /** The scorecard facts of components, from a few grouped queries. */
+  private facts(refs: string[]): Promise<Map<string, ScorecardFacts>> {
     const settings = this.config.scorecard;
     const now = this.clock();
-    const refs = entities.map(e => stringifyEntityRef(e));
-    const facts = await this.scorecards.facts({
+    return this.scorecards.facts({
       componentRefs: refs,
       production: [
         ...new Set(
@@ -219,6 +223,20 @@ export class MetricsService {
       now,
       previewGraceMs: settings.previewGraceMs,
     });
+  }
+
+  /** Scorecards of catalog entities, from facts read already or read now. */
+  private async evaluate(
+    entities: Entity[],
+    known?: Map<string, ScorecardFacts>,
+  ): Promise<Array<{ entity: Entity; ref: string; checks: CheckResult[] }>> {
+    const settings = this.config.scorecard;
+    const refs = entities.map(e => stringifyEntityRef(e));
+    const missing = refs.filter(ref => !known?.has(ref));
+    const facts = new Map([
+      ...(known ?? []),
+      ...(missing.length ? await this.facts(missing) : []),
+    ]);
     return entities.map((entity, i) => {
       // An unknown ladder fails required-evidence.
       const resolved = ladderOf(this.config, entity, refs[i]);
@@ -271,7 +289,15 @@ export class MetricsService {
     if (query.owner && query.system) {
       throw new InputError('Give one of owner or system, not both');
     }
-    const cards = await this.evaluate(await componentsInScope(catalog, query));
+    // Organisation-wide, the facts of every component the ledger knows are
+    // read while the catalog is paged through, not after.
+    const [entities, known] = await Promise.all([
+      componentsInScope(catalog, query),
+      query.owner || query.system
+        ? undefined
+        : this.artifacts.componentRefs().then(refs => this.facts(refs)),
+    ]);
+    const cards = await this.evaluate(entities, known);
 
     const checks = new Map<
       string,

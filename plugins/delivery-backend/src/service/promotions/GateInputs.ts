@@ -3,8 +3,24 @@ import type { ImagePolicy, LadderConfig } from '../../config/types';
 import { Ledger } from '../../database/Ledger';
 import { GateInput, PreviousRelease } from '../../domain/gates';
 import { LadderStep } from '../../domain/ladder';
-import { Artifact, PromotionKind } from '../../domain/types';
+import {
+  Artifact,
+  Evidence,
+  PromotionKind,
+  Quarantine,
+  Release,
+} from '../../domain/types';
 import type { GateEvidenceSource } from '../artifacts/AttestationService';
+
+/** Gate inputs a caller already read, so that gathering does not read them again. */
+export interface KnownGateInputs {
+  releases: Release[];
+  quarantine?: Quarantine;
+  /** The artifact's latest evidence of each kind. */
+  evidence: Evidence[];
+  /** How the artifact fared in the previous environment, if there is one. */
+  previousRelease?: PreviousRelease;
+}
 
 /**
  * Everything the gates judge a promotion request on, gathered in one place
@@ -28,17 +44,29 @@ export class GateInputs {
     kind: PromotionKind;
     /** The component's entity, when the caller already resolved it. */
     entity?: Entity;
+    /** What the caller already read (the overview reads it for every environment at once). */
+    known?: KnownGateInputs;
   }): Promise<GateInput> {
-    const { componentRef, ladder, step, artifact, kind } = options;
-    const [releases, quarantines, evidence, previousRelease] =
-      await Promise.all([
-        this.ledger.releases.getReleases(componentRef),
-        this.ledger.artifacts.activeQuarantines([artifact.id]),
-        this.evidence.forGate(artifact, step.env, options.entity),
-        step.previous
-          ? this.previousRelease(componentRef, step.previous.name, artifact.id)
-          : Promise.resolve(undefined),
-      ]);
+    const { componentRef, ladder, step, artifact, kind, known } = options;
+    const [releases, quarantine, evidence, previousRelease] = await Promise.all(
+      [
+        known?.releases ?? this.ledger.releases.getReleases(componentRef),
+        known
+          ? known.quarantine
+          : this.ledger.artifacts
+              .activeQuarantines([artifact.id])
+              .then(q => q.get(artifact.id)),
+        this.evidence.forGate(
+          artifact,
+          step.env,
+          options.entity,
+          known?.evidence,
+        ),
+        known || !step.previous
+          ? known?.previousRelease
+          : this.previousRelease(componentRef, step.previous.name, artifact.id),
+      ],
+    );
     return {
       now: this.clock(),
       kind,
@@ -46,7 +74,7 @@ export class GateInputs {
       environment: step.env,
       previousEnvironment: step.previous,
       artifact,
-      quarantine: quarantines.get(artifact.id),
+      quarantine,
       currentRelease: releases.find(r => r.environment === step.env.name),
       previousRelease,
       releasedIn: ladder.environments
@@ -63,7 +91,7 @@ export class GateInputs {
   }
 
   /** How the artifact fared in an environment: its latest release there, and what ended it. */
-  private async previousRelease(
+  async previousRelease(
     componentRef: string,
     environment: string,
     artifactId: string,

@@ -28,7 +28,7 @@ import {
 } from '../../domain/types';
 import { LiveStateSource } from '../../kubernetes/liveState';
 import { ComponentResolver, componentRef } from '../components';
-import { GateInputs } from '../promotions/GateInputs';
+import { GateInputs, KnownGateInputs } from '../promotions/GateInputs';
 import { PromotionView, promotionViews, withViewer } from '../views';
 
 /** The next artifact an environment could take, and what its gates say. */
@@ -80,6 +80,9 @@ export interface ComponentOverview {
  * progress, the artifact a rollback would return to, and what runs.
  */
 export class OverviewQuery {
+  /** Every environment name of the configured ladders. */
+  private readonly environmentNames: string[];
+
   constructor(
     private readonly options: {
       ledger: Ledger;
@@ -88,38 +91,82 @@ export class OverviewQuery {
       gates: GateInputs;
       live?: LiveStateSource;
     },
-  ) {}
+  ) {
+    this.environmentNames = [
+      ...new Set(
+        [...options.config.ladders.values()].flatMap(l =>
+          l.environments.map(e => e.name),
+        ),
+      ),
+    ];
+  }
 
   async overview(input: string, viewer?: Actor): Promise<ComponentOverview> {
     const { ledger, components } = this.options;
     const ref = componentRef(input);
-    const { entity, ladder } = await components.resolve(ref);
-    const [releases, active, newest] = await Promise.all([
-      ledger.releases.getReleases(ref),
-      ledger.promotions.activePromotions(ref),
-      ledger.artifacts.newestArtifacts(ref, 1),
-    ]);
-    const knownGood = await Promise.all(
-      ladder.environments.map(env =>
-        releases.some(r => r.environment === env.name)
-          ? ledger.promotions.knownGood(ref, env.name, 20)
-          : Promise.resolve([]),
-      ),
+    // Round 1: the catalog and the ledger at once. Known-good releases are
+    // read for every environment name of the configured ladders, so that
+    // they need not wait for the entity to say which ladder applies.
+    const [{ entity, ladder }, releases, active, newest, knownGoodByEnv] =
+      await Promise.all([
+        components.resolve(ref),
+        ledger.releases.getReleases(ref),
+        ledger.promotions.activePromotions(ref),
+        ledger.artifacts.newestArtifacts(ref, 1),
+        ledger.promotions.knownGoodIn(ref, this.environmentNames, 20),
+      ]);
+    const knownGood = ladder.environments.map(
+      env => knownGoodByEnv.get(env.name) ?? [],
     );
+    const releaseIn = (name: string) =>
+      releases.find(r => r.environment === name);
+    const activeIn = (name: string) => active.find(p => p.environment === name);
+    // The next candidate of each environment: what the previous environment
+    // runs, or for the first environment the newest build.
+    const candidateIds = ladder.environments.map((env, index) => {
+      const id =
+        index > 0
+          ? releaseIn(ladder.environments[index - 1].name)?.artifactId
+          : newest[0]?.id;
+      return id &&
+        id !== releaseIn(env.name)?.artifactId &&
+        id !== activeIn(env.name)?.artifactId
+        ? id
+        : undefined;
+    });
     const artifactIds = [
       ...releases.map(r => r.artifactId),
       ...active.map(p => p.artifactId),
       ...newest.map(a => a.id),
       ...knownGood.flat().map(p => p.artifactId),
     ];
-    const [artifacts, evidence, activeViews, releasePromotions, quarantines] =
-      await Promise.all([
-        ledger.artifacts.getArtifacts(artifactIds),
-        ledger.evidence.latestEvidence(artifactIds),
-        promotionViews(ledger, active),
-        ledger.promotions.getPromotions(releases.map(r => r.promotionId)),
-        ledger.artifacts.activeQuarantines(artifactIds),
-      ]);
+    // Round 2: everything those name, and how each candidate fared in the
+    // environment before.
+    const [
+      artifacts,
+      evidence,
+      activeViews,
+      releasePromotions,
+      quarantines,
+      previousReleases,
+    ] = await Promise.all([
+      ledger.artifacts.getArtifacts(artifactIds),
+      ledger.evidence.latestEvidence(artifactIds),
+      promotionViews(ledger, active),
+      ledger.promotions.getPromotions(releases.map(r => r.promotionId)),
+      ledger.artifacts.activeQuarantines(artifactIds),
+      Promise.all(
+        candidateIds.map((id, index) =>
+          id && index > 0
+            ? this.options.gates.previousRelease(
+                ref,
+                ladder.environments[index - 1].name,
+                id,
+              )
+            : undefined,
+        ),
+      ),
+    ]);
     const { kubernetesId } = getDeliverySettings(entity);
     const namespaces = ladder.environments.map(env =>
       resolveNamespace(env.namespace, ref, env.name),
@@ -138,38 +185,27 @@ export class OverviewQuery {
         )
       : [];
 
-    const releaseIn = (name: string) =>
-      releases.find(r => r.environment === name);
-    const activeIn = (name: string) =>
+    const activeViewIn = (name: string) =>
       activeViews.find(v => v.promotion.environment === name);
-    // The next candidate of each environment, its gates judged for all
-    // environments at once: what the previous environment runs, or for the
-    // first environment the newest build.
+    // Round 3: each candidate's gates, judged on what was read (the
+    // attestations, when an environment requires verified evidence).
     const candidates = await Promise.all(
-      ladder.environments.map((env, index) => {
-        const candidateId =
-          index > 0
-            ? releaseIn(ladder.environments[index - 1].name)?.artifactId
-            : newest[0]?.id;
-        return candidateId &&
-          candidateId !== releaseIn(env.name)?.artifactId &&
-          candidateId !== activeIn(env.name)?.artifact.id
-          ? this.candidate(
-              entity,
-              ref,
-              ladder,
-              index,
-              artifacts.get(candidateId)!,
-              evidence.get(candidateId) ?? [],
-            )
-          : undefined;
-      }),
+      candidateIds.map((id, index) =>
+        id
+          ? this.candidate(entity, ref, ladder, index, artifacts.get(id)!, {
+              releases,
+              quarantine: quarantines.get(id),
+              evidence: evidence.get(id) ?? [],
+              previousRelease: previousReleases[index],
+            })
+          : undefined,
+      ),
     );
 
     const environments: EnvironmentOverview[] = [];
     for (const [index, env] of ladder.environments.entries()) {
       const release = releaseIn(env.name);
-      const activeView = activeIn(env.name);
+      const activeView = activeViewIn(env.name);
       const candidate = candidates[index];
       const target = knownGood[index].find(
         p =>
@@ -224,7 +260,7 @@ export class OverviewQuery {
     ladder: LadderConfig,
     index: number,
     artifact: Artifact,
-    evidence: Evidence[],
+    known: KnownGateInputs,
   ): Promise<CandidateView> {
     const input = await this.options.gates.gather({
       componentRef: ref,
@@ -237,11 +273,12 @@ export class OverviewQuery {
       artifact,
       kind: 'normal',
       entity,
+      known,
     });
     const gates = evaluateGates(input);
     return {
       artifact,
-      evidence,
+      evidence: known.evidence,
       gates,
       decision: decide(gates),
       hotfixAllowed: hotfixWouldPass(input),

@@ -111,7 +111,7 @@ export function artifactRoutes(
           deliveryArtifactRecordPermission,
           artifact.componentRef,
         );
-        return artifacts.addEvidence(artifact.id, req.body, actor);
+        return artifacts.addEvidence(artifact, req.body, actor);
       },
     );
     res.status(201).json(evidenceJson(evidence));
