@@ -7,11 +7,11 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { connect } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import type { ReplicaOptions } from './service/__testUtils__/replica';
+import { freePort, startReplica } from './service/__testUtils__/replicaProcess';
 
 jest.setTimeout(600_000);
 
@@ -30,52 +30,6 @@ const GUARDED = 'component:default/ledger-worker';
 const ci = mockCredentials.service.header();
 const user = (name: string) =>
   mockCredentials.user.header(`user:default/${name}`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise(r => server.close(r));
-  return port;
-}
-
-/** A replica process, ready when Backstage says so. */
-async function startReplica(options: ReplicaOptions) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      join(__dirname, 'service/__testUtils__/replica.ts'),
-    ],
-    {
-      env: { ...process.env, DELIVERY_REPLICA: JSON.stringify(options) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const log = { stderr: '' };
-  child.stderr!.on('data', chunk => {
-    log.stderr = (log.stderr + chunk).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${options.port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) {
-      throw new Error(`replica exited with ${child.exitCode}:\n${log.stderr}`);
-    }
-    try {
-      if ((await fetch(`${url}/.backstage/health/v1/readiness`)).ok) {
-        return { url, child, stderr: () => log.stderr };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  child.kill('SIGKILL');
-  throw new Error(
-    `replica on ${options.port} never became ready:\n${log.stderr}`,
-  );
-}
 
 describeOnPostgres('two replicas on one PostgreSQL', () => {
   const prefix = `delivery_rel_${randomBytes(4).toString('hex')}_`;

@@ -32,6 +32,8 @@ export interface FaultProxy {
   setFaults(rules: Array<{ fault: Fault; match?: FaultMatch }>): void;
   /** How many requests reached the proxy. */
   requests(): number;
+  /** The requests that reached the proxy, oldest first. */
+  log(): Array<{ method: string; path: string }>;
   /** Cuts every open connection (long-running watches included). */
   dropConnections(): void;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startFaultProxy(
 ): Promise<FaultProxy> {
   let rules: Array<{ fault: Fault; match?: FaultMatch }> = [];
   let count = 0;
+  const log: Array<{ method: string; path: string }> = [];
   const sockets = new Set<Socket>();
   const target = new URL(upstream);
 
@@ -76,6 +79,7 @@ export async function startFaultProxy(
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     count++;
+    log.push({ method: req.method ?? '', path: req.url ?? '' });
     const fault =
       rules.find(
         ({ match = {} }) =>
@@ -129,6 +133,7 @@ export async function startFaultProxy(
       rules = next;
     },
     requests: () => count,
+    log: () => [...log],
     close: () =>
       new Promise<void>(resolve => {
         for (const socket of sockets) socket.destroy();

@@ -23,6 +23,8 @@ export interface ReplicaOptions {
   /** backend.cache, if any. */
   cache?: JsonObject;
   delivery: JsonObject;
+  /** The kubernetes config (clusterLocatorMethods), if any. */
+  kubernetes?: JsonObject;
   entities: Entity[];
   /** user ref → group refs. */
   groups: Record<string, string[]>;
@@ -40,6 +42,7 @@ backend.add(
         ...(options.cache ? { cache: options.cache } : {}),
       },
       delivery: options.delivery,
+      ...(options.kubernetes ? { kubernetes: options.kubernetes } : {}),
     },
   }),
 );
