@@ -385,6 +385,16 @@ export interface Config {
       maxAttempts?: number;
     };
 
+    /** Idempotency-Key handling of mutating requests. */
+    idempotency?: {
+      /**
+       * How long a request holds its key: a retry meanwhile is told the first
+       * is still running (409); after it, the retry runs (a replica that died
+       * mid-request, or a database that went away). Default 2m.
+       */
+      lease?: string | HumanDuration;
+    };
+
     /** Rules every image must satisfy to enter an environment. */
     imagePolicy?: {
       /** Tags an artifact may not carry, e.g. `latest`. */

@@ -1,6 +1,12 @@
 import { Config, ConfigReader } from '@backstage/config';
 import { readClusters } from './clusters';
-import { checkKeys, checkName, invalid, nonNegative } from './configReader';
+import {
+  checkKeys,
+  checkName,
+  duration,
+  invalid,
+  nonNegative,
+} from './configReader';
 import { DEFAULT_LADDER, LadderDefaults, readLadder } from './readLadders';
 import {
   checkExecutorClusters,
@@ -32,6 +38,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     'allowHttpUrls',
     'defaultExecutor',
     'execution',
+    'idempotency',
     'supplyChain',
     'metrics',
     'notifications',
@@ -162,6 +169,7 @@ export function readDeliveryConfig(root: Config): DeliveryConfig {
     clusters,
     kubernetes: readKubernetes(config?.getOptionalConfig('kubernetes')),
     execution: readExecution(config?.getOptionalConfig('execution')),
+    idempotency: readIdempotency(config?.getOptionalConfig('idempotency')),
     scorecard: readScorecard(config?.getOptionalConfig('scorecard')),
     previews,
     metrics,
@@ -213,4 +221,11 @@ function readDemoSigningKey(
     );
   }
   return { id, privateKey: key.getString('privateKey') };
+}
+
+/** `delivery.idempotency`. */
+function readIdempotency(config: Config | undefined) {
+  const path = 'delivery.idempotency';
+  checkKeys(config, path, ['lease']);
+  return { leaseMs: duration(config, 'lease', path, 2 * 60_000) };
 }

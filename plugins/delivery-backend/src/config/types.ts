@@ -96,6 +96,8 @@ export interface DeliveryConfig {
   imagePolicy: ImagePolicy;
   kubernetes: KubernetesSettings;
   execution: ExecutionSettings;
+  /** How long a request's claim on its Idempotency-Key lasts before a retry may run it again. */
+  idempotency: { leaseMs: number };
   /** Absent when previews are not configured. */
   previews?: PreviewSettings;
   /** `delivery.metrics`: the metrics provider and the before/after comparison. */

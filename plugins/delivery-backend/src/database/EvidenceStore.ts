@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 import type { AttestationFacts } from '../domain/attestations';
 import { Evidence, EvidenceResult, EvidenceSummary } from '../domain/types';
 import { EvidenceRow } from './rows';
-import { insertReturningId, json, num, opt } from './util';
+import { insertReturningId, isUniqueViolation, json, num, opt } from './util';
 
 /** Columns of an evidence row, without the bundle (read only to verify it again). */
 const COLUMNS = [
@@ -44,6 +44,11 @@ export class EvidenceStore {
     url?: string;
     reportedBy: string;
     reportedAt: number;
+    /**
+     * The request's idempotency key (hashed): evidence already recorded under
+     * it is returned instead of recorded again.
+     */
+    requestKey?: string;
     /** Set for evidence the portal verified. */
     attestation?: {
       facts: AttestationFacts;
@@ -64,12 +69,32 @@ export class EvidenceStore {
       verification: attestation ? JSON.stringify(attestation.facts) : null,
       bundle_digest: attestation?.facts.bundleDigest ?? null,
     };
-    const id = await insertReturningId(this.db, 'delivery_evidence', {
-      ...row,
-      bundle: attestation?.bundle ?? null,
-      signed_payload: attestation?.signedPayload ?? null,
-    });
-    return toEvidence({ id, ...row });
+    const { requestKey } = evidence;
+    const recorded = () =>
+      this.db('delivery_evidence')
+        .select(COLUMNS)
+        .where('request_key', requestKey!)
+        .first()
+        .then((r?: EvidenceRow) => r && toEvidence(r));
+    if (requestKey) {
+      const earlier = await recorded();
+      if (earlier) return earlier;
+    }
+    try {
+      const id = await insertReturningId(this.db, 'delivery_evidence', {
+        ...row,
+        bundle: attestation?.bundle ?? null,
+        signed_payload: attestation?.signedPayload ?? null,
+        request_key: requestKey ?? null,
+      });
+      return toEvidence({ id, ...row });
+    } catch (error) {
+      // The same request, run twice at once: the first one recorded it.
+      const earlier =
+        requestKey && isUniqueViolation(error) ? await recorded() : undefined;
+      if (earlier) return earlier;
+      throw error;
+    }
   }
 
   /** The evidence recorded from this bundle for the artifact, if it was. */

@@ -239,6 +239,29 @@ describe('Ledger stores', () => {
       ).toEqual(['failed', 'passed', 'passed']);
     });
 
+    it('records evidence reported under one request key once, however often (and however concurrently) it is run', async () => {
+      const { artifact } = await store.artifacts.recordArtifact(
+        artifactInput(21),
+        'service:ci',
+        1,
+      );
+      const report = (reportedAt: number) =>
+        store.evidence.addEvidence({
+          artifactId: artifact.id,
+          kind: 'integration-test',
+          result: 'passed',
+          reportedBy: 'service:ci',
+          reportedAt,
+          requestKey: 'a'.repeat(64),
+        });
+      const first = await report(10);
+      const again = await Promise.all([report(20), report(30)]);
+      expect(again).toEqual([first, first]);
+      expect(
+        (await store.evidence.listEvidence(artifact.id)).map(e => e.reportedAt),
+      ).toEqual([10]);
+    });
+
     it('allows one active quarantine per artifact', async () => {
       const { artifact } = await store.artifacts.recordArtifact(
         artifactInput(30),

@@ -133,7 +133,11 @@ export async function createRouter(
   );
   router.use(rejectUnknownFields(spec));
   router.use(
-    idempotency({ store: services.idempotency, httpAuth: options.httpAuth }),
+    idempotency({
+      store: services.idempotency,
+      httpAuth: options.httpAuth,
+      leaseMs: config.idempotency.leaseMs,
+    }),
   );
   router.use(api);
   return router;

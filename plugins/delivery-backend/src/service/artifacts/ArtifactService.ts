@@ -143,6 +143,8 @@ export class ArtifactService {
       url?: string;
     },
     actor: Actor,
+    /** The request's idempotency key (hashed), if it carried one. */
+    requestKey?: string,
   ): Promise<{ artifact: Artifact; evidence: Evidence }> {
     this.checkUrl('url', input.url);
     const artifact =
@@ -156,6 +158,7 @@ export class ArtifactService {
       ...input,
       reportedBy: actor.ref,
       reportedAt: this.clock(),
+      requestKey,
     });
     return { artifact, evidence };
   }

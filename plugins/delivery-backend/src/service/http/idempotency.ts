@@ -9,6 +9,8 @@ import express from 'express';
 import { IDEMPOTENCY_KEY_HEADER } from '@backstage-delivery/plugin-delivery-common';
 import { IdempotencyStore } from '../../database/IdempotencyStore';
 
+/** Where the running request's hashed key is kept (res.locals). */
+const LOCALS_KEY = 'deliveryIdempotencyKey';
 /** Set on an answer given again for a retried key. */
 export const REPLAYED_HEADER = 'Idempotency-Replayed';
 
@@ -108,6 +110,7 @@ export function idempotency(options: {
       return;
     }
 
+    res.locals[LOCALS_KEY] = keyHash;
     // Keep the answer before it leaves, so that a client that sees it never
     // runs the request again.
     let kept = false;
@@ -131,6 +134,15 @@ export function idempotency(options: {
     });
     next();
   };
+}
+
+/**
+ * The hashed Idempotency-Key a request runs under, if any: a handler that
+ * stores it with its write (unique) makes the write itself idempotent, even
+ * when the key's answer could not be kept (the database went away).
+ */
+export function idempotencyKeyOf(res: express.Response): string | undefined {
+  return res.locals[LOCALS_KEY];
 }
 
 /** Forgets expired idempotency keys, hourly, on one replica. */

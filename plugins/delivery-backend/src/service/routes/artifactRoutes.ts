@@ -7,6 +7,7 @@ import { describeSigner } from '../../domain/attestations';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { AttestationService } from '../artifacts/AttestationService';
 import { componentRef } from '../components';
+import { idempotencyKeyOf } from '../http/idempotency';
 import { ApiRouter, RequestContext } from '../http/requestContext';
 import {
   artifactDetailJson,
@@ -111,7 +112,12 @@ export function artifactRoutes(
           deliveryArtifactRecordPermission,
           artifact.componentRef,
         );
-        return artifacts.addEvidence(artifact, req.body, actor);
+        return artifacts.addEvidence(
+          artifact,
+          req.body,
+          actor,
+          idempotencyKeyOf(res),
+        );
       },
     );
     res.status(201).json(evidenceJson(evidence));
