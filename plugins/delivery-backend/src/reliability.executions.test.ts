@@ -9,15 +9,20 @@
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import {
   admin,
   deployComponent,
+  kubernetesConfig,
   runPods,
   testCluster,
   uniqueName,
 } from './kubernetes/testing/testCluster';
-import { freePort, startReplica } from './service/__testUtils__/replicaProcess';
+import {
+  freePort,
+  replicaDatabase,
+  startReplica,
+} from './service/__testUtils__/replicaProcess';
 
 jest.setTimeout(600_000);
 
@@ -40,7 +45,10 @@ const LEASE_MS = 4_000;
 describeOnPostgresAndCluster(
   'a replica killed in the middle of an execution',
   () => {
-    const prefix = `delivery_exe_${randomBytes(4).toString('hex')}_`;
+    const database = replicaDatabase(
+      PG!,
+      `delivery_exe_${randomBytes(4).toString('hex')}_`,
+    );
     const namespace = uniqueName('rel-exec');
     const replicas: {
       url: string;
@@ -76,23 +84,8 @@ describeOnPostgresAndCluster(
       await runPods(namespace, 'app=checkout');
       const options = async () => ({
         port: await freePort(),
-        database: { client: 'pg', connection: PG!, prefix },
-        kubernetes: {
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [
-                {
-                  name: 'test',
-                  url: testCluster!.url,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: testCluster!.token,
-                  skipTLSVerify: true,
-                },
-              ],
-            },
-          ],
-        },
+        database: database.connection,
+        kubernetes: kubernetesConfig(),
         delivery: {
           execution: { interval: '1s', lease: `${LEASE_MS / 1000}s` },
           ladders: {
@@ -131,20 +124,11 @@ describeOnPostgresAndCluster(
       });
       replicas.push(await startReplica(await options()));
       replicas.push(await startReplica(await options()));
-      db = knexFactory({
-        client: 'pg',
-        connection: `${PG!.replace(/\/$/, '')}/${prefix}delivery`,
-      });
+      db = database.knex();
     });
 
     afterAll(async () => {
-      for (const { child } of replicas) child.kill('SIGKILL');
-      await db?.destroy();
-      const admins = knexFactory({ client: 'pg', connection: PG });
-      await admins.raw(
-        `DROP DATABASE IF EXISTS ${prefix}delivery WITH (FORCE)`,
-      );
-      await admins.destroy();
+      await database.drop(replicas);
       await admin()
         .core.deleteNamespace({ name: namespace })
         .catch(() => undefined);

@@ -8,10 +8,18 @@ import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import { FaultProxy, startFaultProxy } from './kubernetes/testing/faultProxy';
-import { admin, testCluster } from './kubernetes/testing/testCluster';
-import { freePort, startReplica } from './service/__testUtils__/replicaProcess';
+import {
+  admin,
+  kubernetesConfig,
+  testCluster,
+} from './kubernetes/testing/testCluster';
+import {
+  freePort,
+  replicaDatabase,
+  startReplica,
+} from './service/__testUtils__/replicaProcess';
 
 jest.setTimeout(600_000);
 
@@ -37,7 +45,10 @@ const component = (c: number): Entity => ({
 });
 
 describeOnPostgresAndCluster('two replicas reaping previews', () => {
-  const prefix = `delivery_prv_${randomBytes(4).toString('hex')}_`;
+  const database = replicaDatabase(
+    PG!,
+    `delivery_prv_${randomBytes(4).toString('hex')}_`,
+  );
   // The namespaces' prefix: this run's own, at most 20 characters.
   const namespacePrefix = `rel${randomBytes(3).toString('hex')}`;
   const replicas: { url: string; child: ChildProcess }[] = [];
@@ -48,23 +59,8 @@ describeOnPostgresAndCluster('two replicas reaping previews', () => {
     proxy = await startFaultProxy(testCluster!.url);
     const options = async () => ({
       port: await freePort(),
-      database: { client: 'pg', connection: PG!, prefix },
-      kubernetes: {
-        clusterLocatorMethods: [
-          {
-            type: 'config',
-            clusters: [
-              {
-                name: 'test',
-                url: proxy.url,
-                authProvider: 'serviceAccount',
-                serviceAccountToken: testCluster!.token,
-                skipTLSVerify: true,
-              },
-            ],
-          },
-        ],
-      },
+      database: database.connection,
+      kubernetes: kubernetesConfig(proxy.url),
       delivery: {
         ladders: { standard: { environments: [{ name: 'dev' }] } },
         previews: {
@@ -80,19 +76,12 @@ describeOnPostgresAndCluster('two replicas reaping previews', () => {
     // One after the other, as in reliability.test.ts.
     replicas.push(await startReplica(await options()));
     replicas.push(await startReplica(await options()));
-    db = knexFactory({
-      client: 'pg',
-      connection: `${PG!.replace(/\/$/, '')}/${prefix}delivery`,
-    });
+    db = database.knex();
   });
 
   afterAll(async () => {
-    for (const { child } of replicas) child.kill('SIGKILL');
-    await db?.destroy();
+    await database.drop(replicas);
     await proxy?.close();
-    const admins = knexFactory({ client: 'pg', connection: PG });
-    await admins.raw(`DROP DATABASE IF EXISTS ${prefix}delivery WITH (FORCE)`);
-    await admins.destroy();
     const { core } = admin();
     const list = await core.listNamespace();
     await Promise.all(

@@ -9,9 +9,13 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import type { ReplicaOptions } from './service/__testUtils__/replica';
-import { freePort, startReplica } from './service/__testUtils__/replicaProcess';
+import {
+  freePort,
+  replicaDatabase,
+  startReplica,
+} from './service/__testUtils__/replicaProcess';
 
 jest.setTimeout(600_000);
 
@@ -32,7 +36,10 @@ const user = (name: string) =>
   mockCredentials.user.header(`user:default/${name}`);
 
 describeOnPostgres('two replicas on one PostgreSQL', () => {
-  const prefix = `delivery_rel_${randomBytes(4).toString('hex')}_`;
+  const database = replicaDatabase(
+    PG!,
+    `delivery_rel_${randomBytes(4).toString('hex')}_`,
+  );
   const replicas: { url: string; child: ChildProcess }[] = [];
   let db: Knex;
 
@@ -59,7 +66,7 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
   beforeAll(async () => {
     const options = async (): Promise<ReplicaOptions> => ({
       port: await freePort(),
-      database: { client: 'pg', connection: PG, prefix },
+      database: database.connection,
       delivery: {
         defaultLadder: 'standard',
         ladders: {
@@ -117,18 +124,11 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
     // and one fails; Kubernetes would restart it.
     replicas.push(await startReplica(await options()));
     replicas.push(await startReplica(await options()));
-    db = knexFactory({
-      client: 'pg',
-      connection: `${PG!.replace(/\/$/, '')}/${prefix}delivery`,
-    });
+    db = database.knex();
   });
 
   afterAll(async () => {
-    for (const { child } of replicas) child.kill('SIGKILL');
-    await db?.destroy();
-    const admin = knexFactory({ client: 'pg', connection: PG });
-    await admin.raw(`DROP DATABASE IF EXISTS ${prefix}delivery WITH (FORCE)`);
-    await admin.destroy();
+    await database.drop(replicas);
   });
 
   async function recordBuild(n: number, component = COMPONENT) {
@@ -296,7 +296,10 @@ async function startRedis(port: number): Promise<ChildProcess> {
 }
 
 describeOnPostgres('two replicas sharing Redis as their cache', () => {
-  const prefix = `delivery_rel_${randomBytes(4).toString('hex')}_`;
+  const database = replicaDatabase(
+    PG!,
+    `delivery_rel_${randomBytes(4).toString('hex')}_`,
+  );
   const replicas: {
     url: string;
     child: ChildProcess;
@@ -310,7 +313,7 @@ describeOnPostgres('two replicas sharing Redis as their cache', () => {
     redis = await startRedis(redisPort);
     const options = async (): Promise<ReplicaOptions> => ({
       port: await freePort(),
-      database: { client: 'pg', connection: PG, prefix },
+      database: database.connection,
       cache: { store: 'redis', connection: `redis://127.0.0.1:${redisPort}` },
       delivery: {
         ladders: { standard: { environments: [{ name: 'dev' }] } },
@@ -336,11 +339,8 @@ describeOnPostgres('two replicas sharing Redis as their cache', () => {
   });
 
   afterAll(async () => {
-    for (const { child } of replicas) child.kill('SIGKILL');
     redis?.kill('SIGKILL');
-    const admin = knexFactory({ client: 'pg', connection: PG });
-    await admin.raw(`DROP DATABASE IF EXISTS ${prefix}delivery WITH (FORCE)`);
-    await admin.destroy();
+    await database.drop(replicas);
   });
 
   /** The reads that go through the cache, on both replicas, with their time. */

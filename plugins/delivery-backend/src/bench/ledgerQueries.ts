@@ -20,6 +20,7 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { createLedgerServices } from '../service/createServices';
 import {
   ARTIFACTS_PER_COMPONENT,
+  BENCH_LADDERS,
   BENCH_NOW,
   benchComponent,
   benchUuid,
@@ -115,21 +116,7 @@ async function main() {
     const config = readDeliveryConfig(
       new ConfigReader({
         delivery: {
-          ladders: {
-            standard: {
-              environments: [
-                { name: 'dev', requiredEvidence: ['unit-test'] },
-                {
-                  name: 'staging',
-                  requiredEvidence: ['unit-test', 'image-scan'],
-                },
-                {
-                  name: 'production',
-                  approvals: { count: 1, groups: ['group:default/platform'] },
-                },
-              ],
-            },
-          },
+          ladders: BENCH_LADDERS,
         },
       }),
     );

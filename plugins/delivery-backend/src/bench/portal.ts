@@ -229,38 +229,46 @@ async function run(knex: Knex) {
     await measure('warm-up', 4, 100, i => call(c.url(i + 1000), TOKEN));
   }
 
+  /** A route and its SQL floor at a number of clients, as ratios to the anchor. */
+  const versus = async (
+    route: Case,
+    floorLabel: string,
+    floor: (db: Knex, componentRef: string) => Promise<unknown>,
+    clients: number,
+    anchor: Figures,
+  ) => {
+    const floorFigures = await measure(floorLabel, clients, route.requests, i =>
+      floor(knex, pick(i)),
+    );
+    print(line(floorFigures));
+    const figures = await get(route, clients);
+    print(
+      line(figures, [
+        { name: 'catalog', figures: anchor },
+        { name: 'floor', figures: floorFigures },
+      ]),
+    );
+    return { figures, floor: floorFigures };
+  };
+
   const results: Record<string, Figures> = {};
   for (const clients of [1, 8]) {
     print(`\nAt ${clients} client${clients > 1 ? 's' : ''}:`);
     const anchor = await get(catalog, clients);
     print(line(anchor));
-    const floor = await measure(
+    const { figures, floor } = await versus(
+      overview,
       'overview SQL floor',
+      overviewFloor,
       clients,
-      catalog.requests,
-      i => overviewFloor(knex, pick(i)),
+      anchor,
     );
-    print(line(floor));
-    const figures = await get(overview, clients);
-    print(
-      line(figures, [
-        { name: 'catalog', figures: anchor },
-        { name: 'floor', figures: floor },
-      ]),
-    );
-    const listFloor = await measure(
+    await versus(
+      artifacts,
       'artifact list SQL floor',
+      artifactListFloor,
       clients,
-      artifacts.requests,
-      i => artifactListFloor(knex, pick(i)),
-    );
-    print(line(listFloor));
-    const list = await get(artifacts, clients);
-    print(
-      line(list, [
-        { name: 'catalog', figures: anchor },
-        { name: 'floor', figures: listFloor },
-      ]),
+      anchor,
     );
     Object.assign(results, {
       [`catalog${clients}`]: anchor,

@@ -3,7 +3,7 @@
  * database prefix of its own, Redis, a static token, the standard ladder as
  * app-config.yaml has it) and the catalog's 2,000 components.
  */
-import { benchComponent, benchOwner } from './seed';
+import { BENCH_LADDERS, benchComponent, benchOwner } from './seed';
 
 export function portalConfig(options: {
   postgres: string;
@@ -41,23 +41,7 @@ export function portalConfig(options: {
       permissionPolicy: { platformGroups: ['group:default/platform'] },
       metrics: { organisationCacheTtl: '0s' },
       defaultExecutor: { type: 'external' },
-      ladders: {
-        standard: {
-          environments: [
-            { name: 'dev', requiredEvidence: ['unit-test'] },
-            {
-              name: 'staging',
-              requiredEvidence: ['unit-test', 'image-scan'],
-              soakTime: '30m',
-            },
-            {
-              name: 'production',
-              requiredEvidence: ['unit-test', 'image-scan'],
-              approvals: { count: 1, groups: ['group:default/platform'] },
-            },
-          ],
-        },
-      },
+      ladders: BENCH_LADDERS,
     },
   };
 }

@@ -10,6 +10,25 @@ export const BENCH_NOW = Date.parse('2026-11-27T12:00:00Z');
 export const ARTIFACTS_PER_COMPONENT = 100;
 export const PROMOTIONS_PER_COMPONENT = 250;
 export const BENCH_ENVIRONMENTS = ['dev', 'staging', 'production'];
+
+/** The ladder of every benchmark component (delivery.ladders). */
+export const BENCH_LADDERS = {
+  standard: {
+    environments: [
+      { name: 'dev', requiredEvidence: ['unit-test'] },
+      {
+        name: 'staging',
+        requiredEvidence: ['unit-test', 'image-scan'],
+        soakTime: '30m',
+      },
+      {
+        name: 'production',
+        requiredEvidence: ['unit-test', 'image-scan'],
+        approvals: { count: 1, groups: ['group:default/platform'] },
+      },
+    ],
+  },
+};
 const YEAR_MS = 365 * 86_400_000;
 const STATES = [
   'succeeded',

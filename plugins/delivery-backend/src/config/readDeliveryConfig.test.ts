@@ -384,6 +384,10 @@ describe('readDeliveryConfig', () => {
         leaseMs: 120_000,
         maxAttempts: 5,
       });
+      expect(read(undefined).idempotency).toEqual({ leaseMs: 120_000 });
+      expect(read({ idempotency: { lease: '3s' } }).idempotency).toEqual({
+        leaseMs: 3000,
+      });
     });
 
     it('lets a ladder name the executor of its environments that name none', () => {
@@ -436,6 +440,14 @@ describe('readDeliveryConfig', () => {
       [
         { execution: { interval: '1m', lease: '2m' } },
         "'delivery.execution.lease': must be at least four intervals",
+      ],
+      [
+        { idempotency: { lease: '0s' } },
+        "'delivery.idempotency.lease': must be longer than zero",
+      ],
+      [
+        { idempotency: { ttl: '1h' } },
+        "'delivery.idempotency.ttl': unknown key; expected one of lease",
       ],
     ])(
       'refuses executor config that would not work: %j',

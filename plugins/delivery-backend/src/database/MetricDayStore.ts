@@ -42,6 +42,8 @@ const CHUNK = 200;
  * recomputes the days it touches in its own transaction.
  */
 export class MetricDayStore {
+  private built = false;
+
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   /**
@@ -329,12 +331,17 @@ export class MetricDayStore {
     }
   }
 
-  /** Whether the rows were built (until then, metrics read the ledger). */
+  /**
+   * Whether the rows were built (until then, metrics read the ledger). They
+   * stay built, so a store asks the database until it hears yes.
+   */
   async isBuilt(): Promise<boolean> {
+    if (this.built) return true;
     const state = await this.db('delivery_metric_rollup')
       .where('name', 'days')
       .first('built_at');
-    return state?.built_at !== null && state?.built_at !== undefined;
+    this.built = state?.built_at !== null && state?.built_at !== undefined;
+    return this.built;
   }
 
   /** The DORA figures of a window of whole days, from the rows. */

@@ -18,7 +18,7 @@ import {
   describeWithCluster,
   eventually,
   reportPodStatus,
-  testCluster,
+  kubernetesConfig,
   uniqueName,
 } from '../kubernetes/testing/testCluster';
 
@@ -145,22 +145,7 @@ describeWithCluster(
 
     beforeAll(async () => {
       ({ server, events } = await startBackend({
-        kubernetes: {
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [
-                {
-                  name: 'test',
-                  url: testCluster!.url,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: testCluster!.token,
-                  skipTLSVerify: true,
-                },
-              ],
-            },
-          ],
-        },
+        kubernetes: kubernetesConfig(),
         delivery: {
           ladders: {
             standard: {

@@ -71,6 +71,29 @@ export function clusterConfig(
   };
 }
 
+/**
+ * Backstage's `kubernetes` config with the test cluster (or another URL, e.g.
+ * a fault proxy) as cluster `test`, as a backend under test reads it.
+ */
+export function kubernetesConfig(url = testCluster!.url) {
+  return {
+    clusterLocatorMethods: [
+      {
+        type: 'config',
+        clusters: [
+          {
+            name: 'test',
+            url,
+            authProvider: 'serviceAccount',
+            serviceAccountToken: testCluster!.token,
+            skipTLSVerify: true,
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** Admin clients for arranging the cluster in tests (acting as kubelet, admin…). */
 export function admin() {
   const kc = testCluster!.kubeconfig;

@@ -1,9 +1,10 @@
 /*
  * Starting replica processes (replica.ts) for the reliability suites.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import knexFactory, { Knex } from 'knex';
 import type { ReplicaOptions } from './replica';
 
 /** A TCP port nobody listens on now. */
@@ -66,4 +67,30 @@ export async function startReplica(options: ReplicaOptions) {
   throw new Error(
     `replica on ${options.port} never became ready:\n${log.stderr}`,
   );
+}
+
+/**
+ * The PostgreSQL database the replicas of a suite share (plugin databases
+ * named with `prefix`): a connection to the delivery plugin's, and a drop of
+ * it when the suite is done.
+ */
+export function replicaDatabase(postgres: string, prefix: string) {
+  let db: Knex | undefined;
+  return {
+    connection: { client: 'pg', connection: postgres, prefix },
+    knex(): Knex {
+      db ??= knexFactory({
+        client: 'pg',
+        connection: `${postgres.replace(/\/$/, '')}/${prefix}delivery`,
+      });
+      return db;
+    },
+    async drop(replicas: Array<{ child: ChildProcess }>) {
+      for (const { child } of replicas) child.kill('SIGKILL');
+      await db?.destroy();
+      const admin = knexFactory({ client: 'pg', connection: postgres });
+      await admin.raw(`DROP DATABASE IF EXISTS ${prefix}delivery WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
 }

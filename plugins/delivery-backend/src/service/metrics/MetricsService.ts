@@ -44,7 +44,6 @@ export class MetricsService {
   private readonly store: MetricsStore;
   private readonly days: MetricDayStore;
   private readonly artifacts: ArtifactStore;
-  private built = false;
   private readonly scorecards: ScorecardStore;
 
   private readonly config: DeliveryConfig;
@@ -64,16 +63,6 @@ export class MetricsService {
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
     this.cache = options.cache;
-  }
-
-  /**
-   * Whether the metrics kept in the write path are built (they are once the
-   * plugin has started); until then the figures come from the ledger's
-   * aggregate queries, which give the same answers more slowly.
-   */
-  private async kept(): Promise<boolean> {
-    this.built ||= await this.days.isBuilt();
-    return this.built;
   }
 
   /** The scope of a metrics request: one component, an owner, a system, or all. */
@@ -128,7 +117,7 @@ export class MetricsService {
           componentRefs,
           countWorse: this.config.metrics.countWorseAsFailures,
         };
-        const figures = (await this.kept())
+        const figures = (await this.days.isBuilt())
           ? await this.days.dora(q)
           : await this.store.dora(q);
         const report = doraReport(figures, window, scope);
@@ -166,7 +155,7 @@ export class MetricsService {
       componentRefs,
       gates: GATE_NAMES,
     };
-    const figures = (await this.kept())
+    const figures = (await this.days.isBuilt())
       ? await Promise.all([
           this.days.pipeline(q),
           this.store.evidenceByKind(q),
