@@ -3,6 +3,7 @@ import {
   AuthService,
   DatabaseService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
@@ -69,6 +70,7 @@ export interface RouterOptions {
   userInfo: UserInfoService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  logger: LoggerService;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function createRouter(
     idempotency({
       store: services.idempotency,
       httpAuth: options.httpAuth,
+      logger: options.logger,
       leaseMs: config.idempotency.leaseMs,
     }),
   );

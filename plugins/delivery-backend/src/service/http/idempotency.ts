@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   BackstageCredentials,
   HttpAuthService,
+  LoggerService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, CustomErrorBase, InputError } from '@backstage/errors';
@@ -44,10 +45,14 @@ function principalOf(credentials: BackstageCredentials): string {
  * of server errors (5xx) are not kept, so that a retry runs again. A claim
  * whose replica died mid-request is taken over after `leaseMs`; in that
  * window a write that committed but was not answered could run twice.
+ * When the answer cannot be kept (the database went away after the write),
+ * the caller still gets it: having it, it does not retry; the claim lapses
+ * after `leaseMs`.
  */
 export function idempotency(options: {
   store: IdempotencyStore;
   httpAuth: HttpAuthService;
+  logger: LoggerService;
   leaseMs?: number;
   ttlMs?: number;
   clock?: () => number;
@@ -124,7 +129,13 @@ export function idempotency(options: {
     res.json = (body: unknown) => {
       keep(body).then(
         () => json(body),
-        error => next(error),
+        error => {
+          options.logger.warn(
+            `Could not keep the answer of ${req.method} ${req.originalUrl} for its ${IDEMPOTENCY_KEY_HEADER}; answered it anyway`,
+            error,
+          );
+          json(body);
+        },
       );
       return res;
     };
