@@ -4,6 +4,7 @@
  * contract, on each ladder of the portal. Each template's test adds the
  * rendered service's own build and tests.
  */
+import { inspect } from 'node:util';
 import yaml from 'yaml';
 import { nextWeekdayMorning, playPipeline, startPortal } from './pipeline';
 import {
@@ -101,7 +102,10 @@ export function describeServiceTemplate(
     const renderedByLadder = new Map<string, Rendered>();
     let portal: Awaited<ReturnType<typeof startPortal>>;
 
-    beforeAll(async () => {
+    beforeAll(() => explained('starting the portal', startThePortal));
+    afterAll(() => jest.useRealTimers());
+
+    async function startThePortal() {
       for (const ladderName of Object.keys(LADDERS)) {
         renderedByLadder.set(
           ladderName,
@@ -137,21 +141,24 @@ export function describeServiceTemplate(
           ),
         ),
       );
-    });
-    afterAll(() => jest.useRealTimers());
+    }
 
     it.each(Object.keys(LADDERS))(
       'takes its first build through the %s ladder, and the scorecard passes every applicable check',
       async ladderName => {
         if (!service)
           throw new Error('needs the reports of the service test above');
-        const { scorecard, refusals } = await playPipeline({
-          portal,
-          files: renderedByLadder.get(ladderName)!.files,
-          service: service.dir,
-          advance: ms => jest.setSystemTime(Date.now() + ms),
-          ladder: LADDERS[ladderName],
-        });
+        const { scorecard, refusals } = await explained(
+          'playing the pipeline',
+          () =>
+            playPipeline({
+              portal,
+              files: renderedByLadder.get(ladderName)!.files,
+              service: service!.dir,
+              advance: ms => jest.setSystemTime(Date.now() + ms),
+              ladder: LADDERS[ladderName],
+            }),
+        );
         // Asked too early, the next environment refused (soak time); the
         // workflow notes it and does not fail.
         expect(refusals).toHaveLength(
@@ -388,4 +395,17 @@ export function expectDeployWorkflow(files: Map<string, string>, ladder: any) {
   expect(Object.keys(preview.jobs).sort()).toEqual(['deploy', 'destroy']);
   expect(JSON.stringify(preview)).toContain('preview create');
   expect(JSON.stringify(preview)).toContain('preview destroy');
+}
+
+/**
+ * Runs `fn`, rethrowing its error with all it holds (the causes, an
+ * AggregateError's errors), which Jest's report leaves out: a refused
+ * connection under load is reported as an empty message otherwise.
+ */
+async function explained<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new Error(`${what}: ${inspect(error, { depth: 6 })}`);
+  }
 }
