@@ -147,6 +147,14 @@ export class ArtifactStore {
     return row ? (await this.withTags([row]))[0] : undefined;
   }
 
+  /** The component an artifact was built for, if the artifact exists. */
+  async componentOf(id: string): Promise<string | undefined> {
+    const row = await this.db('delivery_artifacts')
+      .where({ id })
+      .first('component_ref');
+    return row ? String(row.component_ref) : undefined;
+  }
+
   async getArtifactByDigest(
     componentRef: string,
     digest: string,

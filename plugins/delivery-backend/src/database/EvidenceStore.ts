@@ -76,10 +76,6 @@ export class EvidenceStore {
         .where('request_key', requestKey!)
         .first()
         .then((r?: EvidenceRow) => r && toEvidence(r));
-    if (requestKey) {
-      const earlier = await recorded();
-      if (earlier) return earlier;
-    }
     try {
       const id = await insertReturningId(this.db, 'delivery_evidence', {
         ...row,

@@ -26,6 +26,9 @@ import { ComponentResolver, componentRef } from '../components';
 import { ArtifactDetail, ArtifactView, artifactViews } from '../views';
 import { LedgerChanges, NO_CHANGES } from '../notifications/LedgerChanges';
 
+/** How many artifacts' components an ArtifactService remembers. */
+const COMPONENT_MEMO_SIZE = 10_000;
+
 /** States in which a quarantine aborts a promotion: it has not started deploying. */
 const ABORTED_BY_QUARANTINE = ['awaiting-approval', 'approved'] as const;
 
@@ -41,6 +44,8 @@ export class ArtifactService {
   private readonly changes: LedgerChanges;
   private readonly clock: () => number;
   private readonly newId: () => string;
+  /** Artifact id → component ref: fixed when the build is recorded. */
+  private readonly componentMemo = new Map<string, string>();
 
   constructor(options: {
     ledger: Ledger;
@@ -89,6 +94,23 @@ export class ArtifactService {
     if (refusal) throw new InputError(refusal);
   }
 
+  /**
+   * The component an artifact was built for, or 404. An artifact's
+   * component never changes and artifacts are not deleted, so the answer is
+   * remembered (the last 10,000): a pipeline's evidence posts read it once.
+   */
+  async componentOf(id: string): Promise<string> {
+    const memo = this.componentMemo.get(id);
+    if (memo) return memo;
+    const ref = await this.ledger.artifacts.componentOf(id);
+    if (!ref) throw new NotFoundError(`No artifact with id ${id}`);
+    if (this.componentMemo.size >= COMPONENT_MEMO_SIZE) {
+      this.componentMemo.delete(this.componentMemo.keys().next().value!);
+    }
+    this.componentMemo.set(id, ref);
+    return ref;
+  }
+
   async requireArtifact(id: string): Promise<Artifact> {
     const artifact = await this.ledger.artifacts.getArtifact(id);
     if (!artifact) throw new NotFoundError(`No artifact with id ${id}`);
@@ -134,8 +156,7 @@ export class ArtifactService {
   }
 
   async addEvidence(
-    /** The artifact, or its id (when the caller has not read it yet). */
-    artifactOrId: string | Artifact,
+    artifactId: string,
     input: {
       kind: EvidenceKind;
       result: EvidenceResult;
@@ -145,22 +166,19 @@ export class ArtifactService {
     actor: Actor,
     /** The request's idempotency key (hashed), if it carried one. */
     requestKey?: string,
-  ): Promise<{ artifact: Artifact; evidence: Evidence }> {
+  ): Promise<{ evidence: Evidence }> {
     this.checkUrl('url', input.url);
-    const artifact =
-      typeof artifactOrId === 'string'
-        ? await this.requireArtifact(artifactOrId)
-        : artifactOrId;
+    await this.componentOf(artifactId);
     const refusal = reportingRefusal(input.kind, actor, this.reporting);
     if (refusal) throw new NotAllowedError(refusal);
     const evidence = await this.ledger.evidence.addEvidence({
-      artifactId: artifact.id,
+      artifactId,
       ...input,
       reportedBy: actor.ref,
       reportedAt: this.clock(),
       requestKey,
     });
-    return { artifact, evidence };
+    return { evidence };
   }
 
   /**

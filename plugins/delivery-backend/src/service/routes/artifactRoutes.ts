@@ -92,7 +92,8 @@ export function artifactRoutes(
 
   api.post('/artifacts/:artifactId/evidence', async (req, res) => {
     const { credentials, actor } = await ctx.caller(req, ['user', 'service']);
-    const artifact = await artifacts.requireArtifact(req.params.artifactId);
+    const { artifactId } = req.params;
+    const component = await artifacts.componentOf(artifactId);
     const { evidence } = await ctx.audited(
       req,
       {
@@ -100,8 +101,8 @@ export function artifactRoutes(
         severityLevel: 'low',
         meta: {
           actionType: 'evidence',
-          component: artifact.componentRef,
-          artifactId: artifact.id,
+          component,
+          artifactId,
           kind: req.body.kind,
           result: req.body.result,
         },
@@ -110,10 +111,10 @@ export function artifactRoutes(
         await ctx.authorize(
           credentials,
           deliveryArtifactRecordPermission,
-          artifact.componentRef,
+          component,
         );
         return artifacts.addEvidence(
-          artifact,
+          artifactId,
           req.body,
           actor,
           idempotencyKeyOf(res),
