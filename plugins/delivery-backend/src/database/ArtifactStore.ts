@@ -10,6 +10,7 @@ import {
   num,
   opt,
   optNum,
+  rawRows,
   Page,
 } from './util';
 
@@ -176,10 +177,25 @@ export class ArtifactStore {
     return new Map(withTagRows(rows, tags).map(a => [a.id, a]));
   }
 
-  /** Every component with a build in the ledger. */
+  /**
+   * Every component with a build in the ledger: one index probe per
+   * component (a recursive walk of the component index) rather than a scan
+   * of every build.
+   */
   async componentRefs(): Promise<string[]> {
-    const rows = await this.db('delivery_artifacts').distinct('component_ref');
-    return rows.map(r => String(r.component_ref));
+    const rows = await rawRows(
+      this.db,
+      `WITH RECURSIVE refs (ref) AS (
+         SELECT MIN(component_ref) FROM delivery_artifacts
+         UNION ALL
+         SELECT (SELECT MIN(component_ref) FROM delivery_artifacts
+                 WHERE component_ref > refs.ref)
+         FROM refs WHERE refs.ref IS NOT NULL
+       )
+       SELECT ref FROM refs WHERE ref IS NOT NULL`,
+      [],
+    );
+    return rows.map(r => String(r.ref));
   }
 
   /** Artifacts of a component, newest first. */

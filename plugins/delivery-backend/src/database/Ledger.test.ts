@@ -158,6 +158,36 @@ describe('Ledger stores', () => {
       expect(new Set(values.map(v => v.artifact.id)).size).toBe(1);
     });
 
+    it('lists every component with a build, once each', async () => {
+      for (const [n, ref] of [
+        [70, 'component:default/aaa-first'],
+        [71, 'component:default/zzz-last'],
+        [72, 'component:default/aaa-first'],
+        [73, 'component:other/middle'],
+      ] as const) {
+        await store.artifacts.recordArtifact(
+          artifactInput(n, { componentRef: ref }),
+          'service:ci',
+          30_000 + n,
+        );
+      }
+      const refs = await store.artifacts.componentRefs();
+      expect(refs).toEqual([...new Set(refs)].sort());
+      expect(refs).toEqual(
+        expect.arrayContaining([
+          'component:default/aaa-first',
+          'component:default/zzz-last',
+          'component:other/middle',
+        ]),
+      );
+      const newest = await Promise.all(
+        refs.map(componentRef =>
+          store.artifacts.listArtifacts({ componentRef, limit: 1 }),
+        ),
+      );
+      expect(newest.every(page => page.items.length === 1)).toBe(true);
+    });
+
     it('pages artifacts newest first with a cursor', async () => {
       for (const n of [10, 11, 12, 13, 14]) {
         await store.artifacts.recordArtifact(

@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { DAY_MS, dayOf } from '../domain/metricDays';
 import { MetricDayStore } from './MetricDayStore';
-import { placeholders, rawRows } from './util';
+import { clientOf, num, placeholders, rawRows } from './util';
 import type { ScorecardFacts } from '../domain/scorecard';
 
 /** The components, window and production environments to gather facts for. */
@@ -63,6 +63,11 @@ export class ScorecardStore {
     return facts;
   }
 
+  /**
+   * The production releases and every evidence row of their artifacts, in
+   * one pass: the latest result per kind, and the kinds with passed
+   * evidence the portal verified.
+   */
   private async production(
     refs: string[],
     q: ScorecardQuery,
@@ -70,17 +75,15 @@ export class ScorecardStore {
   ) {
     if (q.production.length === 0) return;
     const rows = await this.rows(
-      `SELECT r.component_ref, r.environment, r.artifact_id, e.kind, e.result
+      `SELECT r.component_ref, r.environment, r.artifact_id,
+         e.id, e.kind, e.result, e.status
        FROM delivery_releases r
        LEFT JOIN delivery_evidence e ON e.artifact_id = r.artifact_id
-         AND e.id = (
-           SELECT MAX(e2.id) FROM delivery_evidence e2
-           WHERE e2.artifact_id = e.artifact_id AND e2.kind = e.kind
-         )
        WHERE r.component_ref IN (${placeholders(refs)})
          AND r.environment IN (${placeholders(q.production)})`,
       [...refs, ...q.production],
     );
+    const latest = new Map<string, number>();
     for (const r of rows) {
       const f = facts.get(String(r.component_ref))!;
       f.production ??= {
@@ -89,23 +92,21 @@ export class ScorecardStore {
         evidence: {},
         verified: [],
       };
-      if (r.kind) {
-        f.production.evidence[String(r.kind)] = r.result as 'passed' | 'failed';
+      if (r.kind === null) continue;
+      const kind = String(r.kind);
+      const key = `${r.artifact_id}\n${kind}`;
+      const id = num(r.id);
+      if (id > (latest.get(key) ?? -Infinity)) {
+        latest.set(key, id);
+        f.production.evidence[kind] = r.result as 'passed' | 'failed';
       }
-    }
-    const verified = await this.rows(
-      `SELECT DISTINCT r.component_ref, e.kind
-       FROM delivery_releases r
-       JOIN delivery_evidence e ON e.artifact_id = r.artifact_id
-         AND e.status = 'verified' AND e.result = 'passed'
-       WHERE r.component_ref IN (${placeholders(refs)})
-         AND r.environment IN (${placeholders(q.production)})`,
-      [...refs, ...q.production],
-    );
-    for (const r of verified) {
-      facts
-        .get(String(r.component_ref))!
-        .production?.verified.push(String(r.kind));
+      if (
+        r.status === 'verified' &&
+        r.result === 'passed' &&
+        !f.production.verified.includes(kind)
+      ) {
+        f.production.verified.push(kind);
+      }
     }
   }
 
@@ -113,16 +114,29 @@ export class ScorecardStore {
     refs: string[],
     facts: Map<string, ScorecardFacts>,
   ) {
+    // Each component's newest build: on PostgreSQL one index probe per
+    // component; elsewhere the newest creation time per component first.
+    const newest =
+      clientOf(this.db) === 'pg'
+        ? `SELECT a.component_ref, a.id, a.base_image
+           FROM unnest(ARRAY[${placeholders(refs)}]::text[]) AS c(ref)
+           CROSS JOIN LATERAL (
+             SELECT id, component_ref, base_image FROM delivery_artifacts
+             WHERE component_ref = c.ref
+             ORDER BY created_at DESC, id DESC LIMIT 1
+           ) a`
+        : `SELECT a.component_ref, a.id, a.base_image
+           FROM (
+             SELECT component_ref, MAX(created_at) AS created_at
+             FROM delivery_artifacts
+             WHERE component_ref IN (${placeholders(refs)})
+             GROUP BY component_ref
+           ) newest
+           JOIN delivery_artifacts a ON a.component_ref = newest.component_ref
+             AND a.created_at = newest.created_at`;
     const rows = await this.rows(
       `SELECT a.component_ref, a.id, a.base_image, e.result, e.summary
-       FROM (
-         SELECT component_ref, MAX(created_at) AS created_at
-         FROM delivery_artifacts
-         WHERE component_ref IN (${placeholders(refs)})
-         GROUP BY component_ref
-       ) newest
-       JOIN delivery_artifacts a ON a.component_ref = newest.component_ref
-         AND a.created_at = newest.created_at
+       FROM (${newest}) a
        LEFT JOIN delivery_evidence e ON e.id = (
          SELECT MAX(e2.id) FROM delivery_evidence e2
          WHERE e2.artifact_id = a.id AND e2.kind = 'image-scan'
